@@ -1,0 +1,111 @@
+"""Who may see and who may change what (SPEC §1). Every view, form post and download asks here.
+
+Objects a user may not see answer 404 (`Http404`), so ids do not leak; objects a user may
+see but not change raise `PermissionDenied` (403). Services call the `require_*` helpers
+again, so a crafted POST that skips a view's check is still refused.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from healthpm.accounts import roles
+from healthpm.gates.models import Evidence, Gate
+from healthpm.initiatives.models import Initiative
+
+
+# --- seeing ----------------------------------------------------------------------------
+def get_initiative_for(user, slug: str) -> Initiative:
+    initiative = (
+        Initiative.objects.visible_to(user).select_related("owner").filter(slug=slug).first()
+    )
+    if initiative is None:
+        raise Http404("No such initiative")
+    return initiative
+
+
+def get_gate_for(user, slug: str, key: str) -> Gate:
+    initiative = get_initiative_for(user, slug)
+    gate = (
+        Gate.objects.filter(initiative=initiative, key=key)
+        .select_related("initiative", "initiative__owner", "submitted_by")
+        .prefetch_related("evidence__author", "decisions__decided_by")
+        .first()
+    )
+    if gate is None:
+        raise Http404("No such gate")
+    return gate
+
+
+def get_evidence_for(user, slug: str, key: str, evidence_id: int) -> Evidence:
+    gate = get_gate_for(user, slug, key)
+    evidence = Evidence.objects.filter(gate=gate, pk=evidence_id).first()
+    if evidence is None:
+        raise Http404("No such evidence")
+    return evidence
+
+
+def can_view_dashboard(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or roles.is_leader(user) or roles.is_compliance(user))
+
+
+def require_dashboard(user) -> None:
+    if not can_view_dashboard(user):
+        raise PermissionDenied("The portfolio dashboard is for leadership and compliance.")
+
+
+# --- changing --------------------------------------------------------------------------
+def can_create_initiative(user) -> bool:
+    return user.is_authenticated and roles.is_pm(user)
+
+
+def require_create_initiative(user) -> None:
+    if not can_create_initiative(user):
+        raise PermissionDenied("Only product managers create initiatives.")
+
+
+def can_edit(user, initiative: Initiative) -> bool:
+    """Owner and collaborators who are product managers fill gates and attach evidence."""
+    return (
+        user.is_authenticated
+        and roles.is_pm(user)
+        and user.pk in initiative.team_ids()
+    )
+
+
+def require_edit(user, initiative: Initiative) -> None:
+    if not can_edit(user, initiative):
+        raise PermissionDenied("Only the initiative's owner and collaborators can change it.")
+
+
+def decision_conflict(user, initiative: Initiative) -> str | None:
+    """Why separation of duties bars this user from deciding this initiative, if it does."""
+    if user.pk == initiative.owner_id:
+        return "You own this initiative, so you cannot decide its gates or sign it."
+    if initiative.collaborators.filter(pk=user.pk).exists():
+        return "You collaborate on this initiative, so you cannot decide its gates or sign it."
+    if Evidence.objects.filter(gate__initiative=initiative, author=user).exists():
+        return "You added evidence to this initiative, so you cannot decide its gates or sign it."
+    if Gate.objects.filter(initiative=initiative, submitted_by=user).exists():
+        return "You submitted a gate of this initiative, so you cannot decide its gates or sign it."
+    return None
+
+
+def can_decide(user, initiative: Initiative) -> bool:
+    return user.is_authenticated and roles.is_compliance(user) and decision_conflict(user, initiative) is None
+
+
+def require_decide(user, initiative: Initiative) -> None:
+    """Compliance officers without a conflict decide gates and sign the final decision."""
+    if not (user.is_authenticated and roles.is_compliance(user)):
+        raise PermissionDenied("Only compliance officers decide gates and sign launch decisions.")
+    conflict = decision_conflict(user, initiative)
+    if conflict:
+        raise PermissionDenied(conflict)
+
+
+def can_reopen(user, initiative: Initiative) -> bool:
+    return can_decide(user, initiative)
+
+
+def require_reopen(user, initiative: Initiative) -> None:
+    require_decide(user, initiative)

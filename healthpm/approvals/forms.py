@@ -1,0 +1,17 @@
+from django import forms
+
+from .models import Signature
+
+
+class SignForm(forms.Form):
+    meaning = forms.ChoiceField(choices=Signature.Meaning.choices, widget=forms.RadioSelect,
+                                label="Meaning of your signature")
+    statement = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                label="Statement", help_text="Required when rejecting: the grounds for the decision.")
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+                               label="Re-enter your password to sign")
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="Why the launch decision must be revisited. Kept in the audit trail.")

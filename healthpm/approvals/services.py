@@ -1,0 +1,139 @@
+"""The final signed launch decision and reopening (SPEC §2, §5)."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from healthpm import access
+from healthpm.accounts import roles
+from healthpm.audit.services import record
+from healthpm.core.errors import WorkflowError
+from healthpm.gates.models import Gate, GateStatus
+from healthpm.initiatives.models import FINAL_STATUSES, Initiative, Status
+from healthpm.lib.hashing import digest
+from healthpm.notifications.services import notify
+
+from .models import Signature
+
+
+def gates_of(initiative: Initiative) -> list[Gate]:
+    gates = list(
+        Gate.objects.filter(initiative=initiative).prefetch_related("evidence", "decisions").order_by("order")
+    )
+    for gate in gates:
+        gate.initiative = initiative
+    return gates
+
+
+def final_decision_blockers(initiative: Initiative, gates: list[Gate], *, meaning: str) -> list[str]:
+    """Everything that stops a final decision, gate by gate, in plain words."""
+    today = timezone.localdate()
+    problems = []
+    for gate in gates:
+        if gate.status != GateStatus.APPROVED:
+            problems.append(f"“{gate.title}” is {gate.get_status_display().lower()}, not approved.")
+        elif not gate.approval_matches(today=today):
+            problems.append(
+                f"“{gate.title}”: its data or evidence changed (or evidence expired) since it was approved; "
+                "it must be reviewed again."
+            )
+        if meaning == Signature.Meaning.APPROVED:
+            problems += [f"“{gate.title}”: {f.message}" for f in gate.definition.final_findings(gate.data, today=today) if f.blocks]
+    return problems
+
+
+def initiative_digest(initiative: Initiative, gates: list[Gate]) -> str:
+    """SHA-256 binding a signature to the initiative's facts and every gate's approved state."""
+    return digest(
+        {
+            "initiative": initiative.slug,
+            "facts": initiative.snapshot(),
+            "gates": [
+                {
+                    "key": g.key,
+                    "status": g.status,
+                    "digest": g.compute_digest(),
+                    "approval": getattr(g.current_approval(), "pk", None),
+                }
+                for g in gates
+            ],
+        }
+    )
+
+
+def current_signature(initiative: Initiative) -> Signature | None:
+    return initiative.signatures.filter(voided_at__isnull=True).select_related("signer").first()
+
+
+def initiative_sign(*, initiative: Initiative, by, password: str, meaning: str, statement: str = "") -> Signature:
+    """Record the final signed decision after the officer re-enters their password."""
+    if meaning not in Signature.Meaning.values:
+        raise WorkflowError("Choose the meaning of your signature: approved for launch or rejected.")
+    statement = statement.strip()
+    if meaning == Signature.Meaning.REJECTED and not statement:
+        raise WorkflowError("Give the grounds for rejecting the launch.")
+    access.require_decide(by, initiative)
+    if not by.check_password(password or ""):
+        # Recorded in its own transaction: the refusal must survive in the trail.
+        record("signature_refused", actor=by, obj=initiative, initiative=initiative,
+               after={"reason": "wrong password", "meaning": meaning})
+        raise WorkflowError("The password is not correct. Your signature was not recorded.")
+
+    with transaction.atomic():
+        initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        access.require_decide(by, initiative)
+        if initiative.status in FINAL_STATUSES:
+            raise WorkflowError(f"“{initiative.title}” already has a final decision.")
+        gates = gates_of(initiative)
+        problems = final_decision_blockers(initiative, gates, meaning=meaning)
+        if problems:
+            raise WorkflowError("The final decision is not available yet:", details=problems)
+        signature = Signature.objects.create(
+            initiative=initiative,
+            signer=by,
+            printed_name=roles.printed_name(by),
+            signed_at=timezone.now().replace(microsecond=0),
+            meaning=meaning,
+            statement=statement,
+            digest=initiative_digest(initiative, gates),
+        )
+        before = initiative.status
+        initiative.status = Status.APPROVED if meaning == Signature.Meaning.APPROVED else Status.REJECTED
+        initiative.save(update_fields=["status", "updated_at"])
+        record("initiative_signed", actor=by, obj=initiative, initiative=initiative,
+               before={"status": before},
+               after={"status": initiative.status, "manifestation": signature.manifestation,
+                      "digest": signature.digest, "statement": statement})
+        leaders = get_user_model().objects.filter(groups__name=roles.LEADERSHIP, is_active=True)
+        notify([initiative.owner, *initiative.collaborators.all(), *leaders],
+               subject=f"Final decision: {initiative.title} — {signature.get_meaning_display()}",
+               template="final_decision", context={"initiative": initiative, "signature": signature})
+    return signature
+
+
+def initiative_reopen(*, initiative: Initiative, by, reason: str) -> Initiative:
+    """Void the final decision (kept in history) and return the initiative to review."""
+    reason = reason.strip()
+    if not reason:
+        raise WorkflowError("Give the reason for reopening; it is kept in the audit trail.")
+    with transaction.atomic():
+        initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        access.require_reopen(by, initiative)
+        if initiative.status not in FINAL_STATUSES:
+            raise WorkflowError(f"“{initiative.title}” has no final decision to reopen.")
+        signature = current_signature(initiative)
+        if signature is not None:
+            signature.voided_at = timezone.now()
+            signature.voided_by = by
+            signature.void_reason = reason
+            signature.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        before = initiative.status
+        initiative.status = Status.IN_REVIEW
+        initiative.save(update_fields=["status", "updated_at"])
+        record("initiative_reopened", actor=by, obj=initiative, initiative=initiative,
+               before={"status": before, "signature": signature.manifestation if signature else None},
+               after={"status": initiative.status, "reason": reason})
+        notify([initiative.owner, *initiative.collaborators.all()],
+               subject=f"Reopened: {initiative.title}", template="reopened",
+               context={"initiative": initiative, "reason": reason, "by": by})
+    return initiative

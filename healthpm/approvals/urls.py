@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "approvals"
+urlpatterns = [
+    path("approval/", views.approval, name="approval"),
+    path("reopen/", views.reopen, name="reopen"),
+]

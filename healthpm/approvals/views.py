@@ -1,0 +1,68 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from healthpm import access
+from healthpm.accounts import roles
+from healthpm.core.errors import WorkflowError
+
+from .forms import ReopenForm, SignForm
+from .services import gates_of, current_signature, final_decision_blockers, initiative_reopen, initiative_sign
+
+
+@login_required
+def approval(request, slug):
+    """The final signed decision: who may sign, what still blocks it, and the signature form."""
+    initiative = access.get_initiative_for(request.user, slug)
+    form = SignForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        access.require_decide(request.user, initiative)
+        if form.is_valid():
+            try:
+                signature = initiative_sign(
+                    initiative=initiative, by=request.user, password=form.cleaned_data["password"],
+                    meaning=form.cleaned_data["meaning"], statement=form.cleaned_data["statement"],
+                )
+            except WorkflowError as exc:
+                form.add_error(None, exc.message)
+                for detail in exc.details:
+                    form.add_error(None, detail)
+                status = 400
+            else:
+                messages.success(request, f"Signed: {signature.manifestation}")
+                return redirect("approvals:approval", slug=slug)
+        else:
+            status = 400
+        initiative.refresh_from_db()
+    gates = gates_of(initiative)
+    return render(request, "approvals/approval.html", {
+        "initiative": initiative,
+        "gates": gates,
+        "blockers": final_decision_blockers(initiative, gates, meaning="approved") if not initiative.is_locked else [],
+        "signature": current_signature(initiative),
+        "history": initiative.signatures.select_related("signer", "voided_by"),
+        "form": form,
+        "reopen_form": ReopenForm(),
+        "can_decide": access.can_decide(request.user, initiative),
+        "decision_conflict": access.decision_conflict(request.user, initiative) if roles.is_compliance(request.user) else None,
+    }, status=status)
+
+
+@login_required
+@require_POST
+def reopen(request, slug):
+    initiative = access.get_initiative_for(request.user, slug)
+    access.require_reopen(request.user, initiative)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the reason for reopening; it is kept in the audit trail.")
+        return redirect("approvals:approval", slug=slug)
+    try:
+        initiative_reopen(initiative=initiative, by=request.user, reason=form.cleaned_data["reason"])
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Reopened. The final decision is void and kept in history.")
+    return redirect("approvals:approval", slug=slug)

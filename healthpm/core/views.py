@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+
+from healthpm.accounts import roles
+
+
+@login_required
+def home(request):
+    if roles.is_leader(request.user) and not roles.is_pm(request.user):
+        return redirect("dashboard:portfolio")
+    return redirect("initiatives:list")
+
+
+def _broker_ok() -> bool:
+    from healthpm.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return True
+
+
+@never_cache
+def healthz(request):
+    """200 when the database (and the broker, when one is configured) answers; 503 otherwise."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # report, don't crash: this is what a load balancer polls
+        checks["database"] = f"error: {type(exc).__name__}"
+    if settings.CELERY_BROKER_URL:
+        try:
+            _broker_ok()
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"error: {type(exc).__name__}"
+    else:
+        checks["broker"] = "not configured (tasks run in process)"
+    healthy = all(v == "ok" or v.startswith("not configured") for v in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503)

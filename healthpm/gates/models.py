@@ -1,0 +1,204 @@
+import uuid
+from datetime import date
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from healthpm.lib.hashing import digest
+
+from . import registry
+from .definitions.base import Finding, GateDefinition, Item
+
+
+class GateStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    SUBMITTED = "submitted", "Submitted for review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Gate(models.Model):
+    initiative = models.ForeignKey("initiatives.Initiative", on_delete=models.CASCADE, related_name="gates")
+    key = models.CharField(max_length=64)
+    order = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=16, choices=GateStatus.choices, default=GateStatus.NOT_STARTED, db_index=True)
+    # The gate's structured answers (its form's cleaned data, JSON-safe).
+    data = models.JSONField(default=dict, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    submission_note = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["initiative_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["initiative", "key"], name="one_gate_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.initiative} — {self.title}"
+
+    @property
+    def definition(self) -> GateDefinition:
+        return registry.definition(self.initiative.checklist_version, self.key)
+
+    @property
+    def title(self) -> str:
+        return self.definition.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("gates:detail", args=[self.initiative.slug, self.key])
+
+    # --- evidence ------------------------------------------------------------------------
+    def current_evidence(self, *, today: date | None = None) -> list["Evidence"]:
+        """Pieces not superseded and not expired. Uses prefetched evidence when present."""
+        today = today or timezone.localdate()
+        return [e for e in self.evidence.all() if e.is_current(today)]
+
+    def item_status(self, *, today: date | None = None) -> list[tuple[Item, bool, list["Evidence"]]]:
+        """Each required item with whether it is evidenced and by what."""
+        today = today or timezone.localdate()
+        current = self.current_evidence(today=today)
+        definition = self.definition
+        rows = []
+        for item in definition.required_items(self.data):
+            pieces = [e for e in current if e.item_key == item.key]
+            evidenced = definition.structured_complete(self.data) if item.structured else bool(pieces)
+            rows.append((item, evidenced, pieces))
+        return rows
+
+    def missing_items(self, *, today: date | None = None) -> list[Item]:
+        return [item for item, evidenced, _ in self.item_status(today=today) if not evidenced]
+
+    def findings(self, *, today: date | None = None) -> list[Finding]:
+        return self.definition.findings(self.data, today=today or timezone.localdate())
+
+    def blockers(self, *, today: date | None = None) -> list[str]:
+        """Everything that stops submission, in plain words naming the item or field."""
+        today = today or timezone.localdate()
+        messages = [f"No current evidence for “{item.label}”." for item in self.missing_items(today=today)]
+        messages += [f.message for f in self.findings(today=today) if f.blocks]
+        return messages
+
+    # --- approval ------------------------------------------------------------------------
+    def compute_digest(self, *, today: date | None = None) -> str:
+        """SHA-256 over the gate's data and its current evidence (SPEC §2)."""
+        current = sorted(self.current_evidence(today=today), key=lambda e: e.pk)
+        return digest(
+            {
+                "gate": self.key,
+                "checklist_version": self.initiative.checklist_version,
+                "data": self.data,
+                "evidence": [e.digest_facts() for e in current],
+            }
+        )
+
+    def current_approval(self) -> "GateDecision | None":
+        """The standing approval: the latest decision, when it approved and is not voided."""
+        latest = max(self.decisions.all(), key=lambda d: d.pk, default=None)
+        if latest and latest.decision == GateDecision.Decision.APPROVED and latest.voided_at is None:
+            return latest
+        return None
+
+    def approval_matches(self, *, today: date | None = None) -> bool:
+        approval = self.current_approval()
+        return approval is not None and approval.digest == self.compute_digest(today=today)
+
+
+def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+    # Stored names are generated; the uploader's name is kept only as data.
+    suffix = PurePosixPath(filename).suffix.lower()[:6]
+    return f"evidence/{instance.gate.initiative_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Evidence(models.Model):
+    class Kind(models.TextChoices):
+        FILE = "file", "File"
+        LINK = "link", "Link"
+
+    gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="evidence")
+    item_key = models.CharField(max_length=64)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=255)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64)
+    version = models.PositiveIntegerField(default=1)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    effective_date = models.DateField(help_text="When the fact it proves was true: the drill day, the BAA signature.")
+    expiry_date = models.DateField(null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["item_key", "-version", "-id"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return f"{self.display_name} v{self.version}"
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.original_name or self.url
+
+    def is_current(self, today: date) -> bool:
+        return self.superseded_at is None and (self.expiry_date is None or self.expiry_date >= today)
+
+    def state(self, today: date) -> str:
+        if self.superseded_at is not None:
+            return "superseded"
+        if self.expiry_date is not None and self.expiry_date < today:
+            return "expired"
+        return "current"
+
+    def digest_facts(self) -> dict:
+        return {
+            "id": self.pk,
+            "item": self.item_key,
+            "sha256": self.sha256,
+            "version": self.version,
+            "effective_date": self.effective_date.isoformat(),
+            "expiry_date": self.expiry_date.isoformat() if self.expiry_date else None,
+        }
+
+    def snapshot(self) -> dict:
+        return {
+            "item": self.item_key,
+            "kind": self.kind,
+            "name": self.display_name,
+            "version": self.version,
+            "size": self.size,
+            "sha256": self.sha256,
+            "effective_date": self.effective_date.isoformat(),
+            "expiry_date": self.expiry_date.isoformat() if self.expiry_date else None,
+        }
+
+
+class GateDecision(models.Model):
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="decisions")
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    # Digest of the gate's data and evidence at the moment of decision.
+    digest = models.CharField(max_length=64)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.decided_by} on {self.decided_at:%Y-%m-%d}"

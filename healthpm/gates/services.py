@@ -1,0 +1,273 @@
+"""Gate transitions and evidence (SPEC §2, §3). Each is one transaction with row locks.
+
+Lock order is always initiative, then gate, then evidence, so two transitions on the
+same initiative never deadlock.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from healthpm import access
+from healthpm.accounts import roles
+from healthpm.audit.services import record
+from healthpm.core.errors import WorkflowError
+from healthpm.initiatives.models import Initiative
+from healthpm.initiatives.services import initiative_refresh_status
+from healthpm.lib import filetypes
+from healthpm.lib.hashing import sha256_chunks
+from healthpm.notifications.services import notify
+
+from .models import Evidence, Gate, GateDecision, GateStatus
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as the user sent it: the name is only data, the bytes decide the type."""
+
+    name: str
+    data: bytes
+    # The declared size, so an oversized upload is refused without reading it into memory.
+    size: int | None = None
+
+    @property
+    def length(self) -> int:
+        return self.size if self.size is not None else len(self.data)
+
+
+def _lock(gate: Gate) -> tuple[Initiative, Gate]:
+    initiative = Initiative.objects.select_for_update().get(pk=gate.initiative_id)
+    locked = Gate.objects.select_for_update().get(pk=gate.pk)
+    locked.initiative = initiative
+    return initiative, locked
+
+
+def _require_open_for_edit(initiative: Initiative, gate: Gate) -> None:
+    if initiative.is_locked:
+        raise WorkflowError(
+            f"“{initiative.title}” has a final decision and is locked. A compliance officer must reopen it first."
+        )
+    if gate.status == GateStatus.SUBMITTED:
+        raise WorkflowError(
+            f"“{gate.title}” is under review. It can change again once compliance has decided it."
+        )
+
+
+def _after_change(initiative: Initiative, gate: Gate, *, by, why: str) -> None:
+    """A gate's data or evidence changed: move it back to in progress, voiding a stale approval."""
+    if gate.status == GateStatus.APPROVED:
+        approval = gate.current_approval()
+        if approval and approval.digest != gate.compute_digest():
+            approval.voided_at = timezone.now()
+            approval.void_reason = why
+            approval.save(update_fields=["voided_at", "void_reason"])
+            gate.status = GateStatus.IN_PROGRESS
+            record("gate_approval_voided", actor=by, obj=gate, initiative=initiative,
+                   before={"status": GateStatus.APPROVED, "digest": approval.digest},
+                   after={"status": GateStatus.IN_PROGRESS, "reason": why})
+    elif gate.status in (GateStatus.NOT_STARTED, GateStatus.REJECTED):
+        gate.status = GateStatus.IN_PROGRESS
+    gate.save()
+    initiative_refresh_status(initiative, by=by)
+
+
+# --- evidence --------------------------------------------------------------------------
+def check_upload_name(name: str) -> str:
+    """The original name is shown to people, so it must be a plain file name."""
+    if not name or "/" in name or "\\" in name or ".." in name or name.startswith("."):
+        raise WorkflowError(f"“{name}” is not a plain file name. Rename the file (no folders, no leading dot) and upload it again.")
+    if any(not ch.isprintable() for ch in name) or len(name) > 200:
+        raise WorkflowError("The file name is too long or has control characters. Rename the file and upload it again.")
+    return name
+
+
+def check_upload(upload: Upload) -> str:
+    """Validate an upload by name, size and content; return its content type."""
+    check_upload_name(upload.name)
+    limit = settings.HEALTHPM_MAX_UPLOAD_BYTES
+    if upload.length == 0:
+        raise WorkflowError(f"“{upload.name}” is empty. Upload the document itself.")
+    if upload.length > limit:
+        raise WorkflowError(
+            f"“{upload.name}” is {upload.length / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB. "
+            "Upload a smaller file or add a link to where it is kept."
+        )
+    content_type, problem = filetypes.check(upload.name, upload.data)
+    if problem:
+        raise WorkflowError(problem)
+    return content_type
+
+
+def check_link(url: str) -> str:
+    parsed = urlparse(url.strip())
+    if parsed.scheme != "https" or not parsed.hostname:
+        raise WorkflowError(f"“{url}” is not an https link. Evidence links must start with https://.")
+    return url.strip()
+
+
+def evidence_add(
+    *,
+    gate: Gate,
+    by,
+    item_key: str,
+    effective_date: date,
+    expiry_date: date | None = None,
+    upload: Upload | None = None,
+    url: str = "",
+    title: str = "",
+    replaces: Evidence | None = None,
+) -> Evidence:
+    """Attach a file or an https link to a checklist item; replacing supersedes, never deletes."""
+    if (upload is None) == (not url):
+        raise WorkflowError("Attach either a file or an https link.")
+    today = timezone.localdate()
+    if effective_date > today:
+        raise WorkflowError(f"The effective date {effective_date.isoformat()} is in the future; use the day the fact was true.")
+    if expiry_date is not None and expiry_date < effective_date:
+        raise WorkflowError(f"The expiry date {expiry_date.isoformat()} is before the effective date {effective_date.isoformat()}.")
+    content_type = check_upload(upload) if upload is not None else ""
+    url = check_link(url) if url else ""
+
+    with transaction.atomic():
+        initiative, gate = _lock(gate)
+        access.require_edit(by, initiative)
+        _require_open_for_edit(initiative, gate)
+        if item_key not in {item.key for item in gate.definition.items if not item.structured}:
+            raise WorkflowError(f"“{gate.title}” has no checklist item “{item_key}”.")
+        version = 1
+        if replaces is not None:
+            replaces = Evidence.objects.select_for_update().filter(pk=replaces.pk, gate=gate).first()
+            if replaces is None or replaces.superseded_at is not None:
+                raise WorkflowError("That evidence was already replaced; reload the page to see the latest version.")
+            if replaces.item_key != item_key:
+                raise WorkflowError("A replacement must evidence the same checklist item.")
+            version = replaces.version + 1
+        # A link's hash covers the address it points to; its size is unknown.
+        sha, size = sha256_chunks([upload.data if upload is not None else url.encode()])
+        size = size if upload is not None else None
+        evidence = Evidence(
+            gate=gate, item_key=item_key, kind=Evidence.Kind.FILE if upload else Evidence.Kind.LINK,
+            original_name=upload.name if upload else "", content_type=content_type, url=url,
+            title=title.strip(), size=size, sha256=sha, version=version, supersedes=replaces,
+            effective_date=effective_date, expiry_date=expiry_date, author=by,
+        )
+        if upload is not None:
+            evidence.file.save(upload.name, ContentFile(upload.data), save=False)
+        try:
+            evidence.save()
+            if replaces is not None:
+                replaces.superseded_at = timezone.now()
+                replaces.save(update_fields=["superseded_at"])
+            record("evidence_added" if replaces is None else "evidence_replaced", actor=by, obj=evidence,
+                   initiative=initiative, before=replaces.snapshot() if replaces else None, after=evidence.snapshot())
+            gate = Gate.objects.prefetch_related("evidence", "decisions").get(pk=gate.pk)
+            gate.initiative = initiative
+            _after_change(initiative, gate, by=by, why=f"Evidence for “{item_key}” changed after approval.")
+        except BaseException:
+            if evidence.file:
+                evidence.file.delete(save=False)  # leave no orphan file behind a rollback
+            raise
+    return evidence
+
+
+def gate_save_data(*, gate: Gate, by, data: dict) -> Gate:
+    """Store a gate's structured answers (already validated by its form)."""
+    with transaction.atomic():
+        initiative, gate = _lock(gate)
+        access.require_edit(by, initiative)
+        _require_open_for_edit(initiative, gate)
+        if data == gate.data:
+            return gate
+        before = gate.data
+        gate.data = data
+        record("gate_data_saved", actor=by, obj=gate, initiative=initiative, before=before or None, after=data)
+        gate = _reload(gate, initiative)
+        gate.data = data
+        _after_change(initiative, gate, by=by, why="Structured data changed after approval.")
+    return gate
+
+
+def _reload(gate: Gate, initiative: Initiative) -> Gate:
+    fresh = Gate.objects.prefetch_related("evidence", "decisions").get(pk=gate.pk)
+    fresh.initiative = initiative
+    return fresh
+
+
+# --- workflow --------------------------------------------------------------------------
+def gate_submit(*, gate: Gate, by, note: str = "") -> Gate:
+    """Send a gate to compliance. Refused, listing every problem, while anything blocks it."""
+    with transaction.atomic():
+        initiative, gate = _lock(gate)
+        access.require_edit(by, initiative)
+        if initiative.is_locked:
+            raise WorkflowError(f"“{initiative.title}” has a final decision and is locked.")
+        if gate.status == GateStatus.SUBMITTED:
+            raise WorkflowError(f"“{gate.title}” is already submitted and waiting for compliance.")
+        if gate.status == GateStatus.APPROVED:
+            raise WorkflowError(f"“{gate.title}” is already approved.")
+        gate = _reload(gate, initiative)
+        blockers = gate.blockers()
+        if blockers:
+            raise WorkflowError(f"“{gate.title}” cannot be submitted yet:", details=blockers)
+        before = gate.status
+        gate.status = GateStatus.SUBMITTED
+        gate.submitted_at = timezone.now()
+        gate.submitted_by = by
+        gate.submission_note = note.strip()
+        gate.save()
+        record("gate_submitted", actor=by, obj=gate, initiative=initiative,
+               before={"status": before}, after={"status": gate.status, "note": gate.submission_note,
+                                                 "digest": gate.compute_digest()})
+        initiative_refresh_status(initiative, by=by)
+        reviewers = [u for u in _compliance_officers() if access.decision_conflict(u, initiative) is None]
+        notify(reviewers, subject=f"Review requested: {gate.title} — {initiative.title}",
+               template="gate_submitted", context={"gate": gate, "initiative": initiative, "by": by})
+    return gate
+
+
+def gate_decide(*, gate: Gate, by, decision: str, reason: str = "") -> GateDecision:
+    """Approve or reject a submitted gate. The second of two simultaneous decisions is refused."""
+    if decision not in GateDecision.Decision.values:
+        raise WorkflowError("Choose approve or reject.")
+    reason = reason.strip()
+    if decision == GateDecision.Decision.REJECTED and not reason:
+        raise WorkflowError("Give the reason for rejecting, so the team knows what to change.")
+    with transaction.atomic():
+        initiative, gate = _lock(gate)
+        access.require_decide(by, initiative)
+        gate = _reload(gate, initiative)
+        if gate.status != GateStatus.SUBMITTED:
+            latest = max(gate.decisions.all(), key=lambda d: d.pk, default=None)
+            if latest and gate.status in (GateStatus.APPROVED, GateStatus.REJECTED):
+                raise WorkflowError(
+                    f"“{gate.title}” was already decided: {latest.get_decision_display().lower()} by "
+                    f"{roles.printed_name(latest.decided_by)} at {latest.decided_at:%Y-%m-%d %H:%M} UTC."
+                )
+            raise WorkflowError(f"“{gate.title}” is not submitted for review (it is {gate.get_status_display().lower()}).")
+        if decision == GateDecision.Decision.APPROVED:
+            blockers = gate.blockers()
+            if blockers:
+                raise WorkflowError(f"“{gate.title}” cannot be approved:", details=blockers)
+        made = GateDecision.objects.create(
+            gate=gate, decision=decision, reason=reason, decided_by=by, digest=gate.compute_digest()
+        )
+        gate.status = GateStatus.APPROVED if decision == GateDecision.Decision.APPROVED else GateStatus.REJECTED
+        gate.save()
+        record(f"gate_{decision}", actor=by, obj=gate, initiative=initiative,
+               before={"status": GateStatus.SUBMITTED},
+               after={"status": gate.status, "reason": reason, "digest": made.digest})
+        initiative_refresh_status(initiative, by=by)
+        team = [initiative.owner, *initiative.collaborators.all()]
+        notify(team, subject=f"{gate.title} {made.get_decision_display().lower()} — {initiative.title}",
+               template="gate_decided", context={"gate": gate, "initiative": initiative, "decision": made})
+    return made
+
+
+def _compliance_officers():
+    return get_user_model().objects.filter(groups__name=roles.COMPLIANCE, is_active=True).distinct()

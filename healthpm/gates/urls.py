@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "gates"
+urlpatterns = [
+    path("<slug:key>/", views.gate_detail, name="detail"),
+    path("<slug:key>/evidence/", views.evidence_create, name="evidence_add"),
+    path("<slug:key>/evidence/<int:evidence_id>/download/", views.evidence_download, name="evidence_download"),
+    path("<slug:key>/submit/", views.gate_submit_view, name="submit"),
+    path("<slug:key>/decide/", views.gate_decide_view, name="decide"),
+]

@@ -1,0 +1,146 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from healthpm import access
+from healthpm.accounts import roles
+from healthpm.audit.services import record
+from healthpm.core.errors import WorkflowError
+
+from . import registry
+from .forms import DecisionForm, EvidenceForm, SubmitForm
+from .models import Gate
+from .services import evidence_add, gate_decide, gate_save_data, gate_submit
+
+
+def _show_error(request, exc: WorkflowError) -> None:
+    messages.error(request, exc.message, extra_tags="workflow")
+    for detail in exc.details:
+        messages.error(request, detail, extra_tags="detail")
+
+
+def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submit_form=None, decision_form=None, status=200):
+    """Status, what blocks and why, the form, the evidence register, the decisions (STYLE.md)."""
+    user, initiative, definition = request.user, gate.initiative, gate.definition
+    today = timezone.localdate()
+    can_edit = access.can_edit(user, initiative)
+    siblings = registry.gates_for(initiative.checklist_version)
+    position = [d.key for d in siblings].index(gate.key)
+    next_def = siblings[position + 1] if position + 1 < len(siblings) else None
+    if data_form is None and definition.form_class is not None:
+        data_form = definition.form_class(initial=gate.data, gate=gate)
+    evidence = sorted(gate.evidence.all(), key=lambda e: (e.item_key, -e.version, -e.pk))
+    context = {
+        "initiative": initiative,
+        "gate": gate,
+        "definition": definition,
+        "items": gate.item_status(today=today),
+        "blockers": gate.blockers(today=today),
+        "warnings": [f for f in gate.findings(today=today) if not f.blocks],
+        "working": definition.working(gate.data),
+        "evidence": [(e, e.state(today)) for e in evidence],
+        "decisions": sorted(gate.decisions.all(), key=lambda d: -d.pk),
+        "approval": gate.current_approval(),
+        "approval_matches": gate.approval_matches(today=today),
+        "can_edit": can_edit and not initiative.is_locked,
+        "can_decide": access.can_decide(user, initiative),
+        "decision_conflict": access.decision_conflict(user, initiative) if roles.is_compliance(user) else None,
+        "data_form": data_form,
+        "evidence_form": evidence_form or EvidenceForm(gate=gate),
+        "submit_form": submit_form or SubmitForm(),
+        "decision_form": decision_form or DecisionForm(),
+        "next_gate": next_def,
+        "gate_nav": siblings,
+    }
+    return render(request, "gates/detail.html", context, status=status)
+
+
+@login_required
+def gate_detail(request, slug, key):
+    """GET shows the gate; POST saves its structured form (gates that have one)."""
+    gate = access.get_gate_for(request.user, slug, key)
+    form_class = gate.definition.form_class
+    if request.method == "POST":
+        access.require_edit(request.user, gate.initiative)
+        if form_class is None:
+            raise Http404("This gate has no form")
+        form = form_class(request.POST, gate=gate)
+        if form.is_valid():
+            try:
+                gate_save_data(gate=gate, by=request.user, data=form.to_data())
+            except WorkflowError as exc:
+                _show_error(request, exc)
+            else:
+                messages.success(request, f"“{gate.title}” saved.")
+                return redirect(gate)
+        return _gate_page(request, access.get_gate_for(request.user, slug, key), data_form=form, status=400)
+    return _gate_page(request, gate)
+
+
+@login_required
+@require_POST
+def evidence_create(request, slug, key):
+    gate = access.get_gate_for(request.user, slug, key)
+    access.require_edit(request.user, gate.initiative)
+    form = EvidenceForm(request.POST, request.FILES, gate=gate)
+    if form.is_valid():
+        try:
+            evidence = evidence_add(
+                gate=gate, by=request.user, item_key=form.cleaned_data["item"],
+                effective_date=form.cleaned_data["effective_date"], expiry_date=form.cleaned_data["expiry_date"],
+                upload=form.upload(), url=form.cleaned_data["url"] or "", title=form.cleaned_data["title"],
+                replaces=form.cleaned_data["replaces"],
+            )
+        except WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Evidence “{evidence.display_name}” (v{evidence.version}) added.")
+            return redirect(gate)
+    return _gate_page(request, access.get_gate_for(request.user, slug, key), evidence_form=form, status=400)
+
+
+@login_required
+@require_POST
+def gate_submit_view(request, slug, key):
+    gate = access.get_gate_for(request.user, slug, key)
+    access.require_edit(request.user, gate.initiative)
+    form = SubmitForm(request.POST)
+    if form.is_valid():
+        try:
+            gate_submit(gate=gate, by=request.user, note=form.cleaned_data["note"])
+        except WorkflowError as exc:
+            _show_error(request, exc)
+            return _gate_page(request, access.get_gate_for(request.user, slug, key), submit_form=form, status=400)
+        messages.success(request, f"“{gate.title}” submitted. Compliance officers have been notified.")
+    return redirect(gate)
+
+
+@login_required
+@require_POST
+def gate_decide_view(request, slug, key):
+    gate = access.get_gate_for(request.user, slug, key)
+    access.require_decide(request.user, gate.initiative)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            made = gate_decide(gate=gate, by=request.user, decision=form.cleaned_data["decision"],
+                               reason=form.cleaned_data["reason"])
+        except WorkflowError as exc:
+            _show_error(request, exc)
+            return _gate_page(request, access.get_gate_for(request.user, slug, key), decision_form=form, status=409)
+        messages.success(request, f"“{gate.title}” {made.get_decision_display().lower()}.")
+        return redirect(gate)
+    return _gate_page(request, gate, decision_form=form, status=400)
+
+
+@login_required
+def evidence_download(request, slug, key, evidence_id):
+    evidence = access.get_evidence_for(request.user, slug, key, evidence_id)
+    if not evidence.file:
+        raise Http404("This evidence is a link, not a file")
+    record("evidence_downloaded", actor=request.user, obj=evidence, initiative=evidence.gate.initiative)
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
+                        content_type=evidence.content_type or "application/octet-stream")

@@ -1,0 +1,56 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from healthpm.accounts import roles
+
+from .models import Initiative
+from .services import EDITABLE_FIELDS
+
+
+def _pm_users():
+    return get_user_model().objects.filter(groups__name=roles.PRODUCT_MANAGER, is_active=True).order_by("username")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return roles.printed_name(obj)
+
+
+class UsersChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return roles.printed_name(obj)
+
+
+class InitiativeForm(forms.ModelForm):
+    owner = UserChoiceField(queryset=_pm_users(), help_text="The product manager accountable for launch readiness.")
+    collaborators = UsersChoiceField(
+        queryset=_pm_users(), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Product managers who may fill gates and attach evidence.",
+    )
+
+    class Meta:
+        model = Initiative
+        fields = [*EDITABLE_FIELDS]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "intended_use": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Querysets are evaluated per form so new users appear without a restart.
+        self.fields["owner"].queryset = _pm_users()
+        self.fields["collaborators"].queryset = _pm_users()
+        if self.instance.pk:
+            self.initial.setdefault("owner", self.instance.owner_id)
+            self.initial.setdefault("collaborators", list(self.instance.collaborators.values_list("pk", flat=True)))
+
+    def clean(self):
+        cleaned = super().clean()
+        owner = cleaned.get("owner")
+        if owner and owner in (cleaned.get("collaborators") or []):
+            self.add_error("collaborators", f"{roles.printed_name(owner)} is already the owner.")
+        return cleaned
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}

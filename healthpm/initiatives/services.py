@@ -1,0 +1,109 @@
+"""Creating and editing initiatives, and deriving their status from the gates (SPEC §2)."""
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from healthpm import access
+from healthpm.accounts import roles
+from healthpm.audit.services import record
+from healthpm.core.errors import WorkflowError
+from healthpm.gates import registry
+from healthpm.gates.models import Gate, GateStatus
+
+from .models import FINAL_STATUSES, Initiative, Status
+
+EDITABLE_FIELDS = ("title", "summary", "clinical_area", "intended_use", "intended_users", "care_setting")
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:70] or "initiative"
+    slug, n = base, 2
+    while Initiative.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _check_team(owner, collaborators) -> None:
+    if not roles.is_pm(owner):
+        raise WorkflowError(f"The owner must be a product manager; {owner.get_username()} is not.")
+    outsiders = [u.get_username() for u in collaborators if not roles.is_pm(u)]
+    if outsiders:
+        raise WorkflowError("Collaborators must be product managers: " + ", ".join(outsiders) + ".")
+
+
+def initiative_create(*, by, fields: dict, owner=None, collaborators=(), slug: str | None = None) -> Initiative:
+    """Register an initiative with one gate per item of the current checklist version."""
+    access.require_create_initiative(by)
+    owner = owner or by
+    collaborators = [u for u in collaborators if u.pk != owner.pk]
+    _check_team(owner, collaborators)
+    with transaction.atomic():
+        initiative = Initiative.objects.create(
+            slug=slug or _unique_slug(fields["title"]),
+            owner=owner,
+            checklist_version=registry.CURRENT_VERSION,
+            **{k: fields[k] for k in EDITABLE_FIELDS},
+        )
+        initiative.collaborators.set(collaborators)
+        Gate.objects.bulk_create(
+            Gate(initiative=initiative, key=d.key, order=d.order) for d in registry.gates_for(initiative.checklist_version)
+        )
+        record("initiative_created", actor=by, obj=initiative, initiative=initiative, after=initiative.snapshot())
+    return initiative
+
+
+def initiative_update(*, initiative: Initiative, by, fields: dict, owner=None, collaborators=None) -> Initiative:
+    with transaction.atomic():
+        initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        access.require_edit(by, initiative)
+        if initiative.is_locked:
+            raise WorkflowError(
+                f"“{initiative.title}” has a final decision and is locked. A compliance officer must reopen it first."
+            )
+        before = initiative.snapshot()
+        for name in EDITABLE_FIELDS:
+            setattr(initiative, name, fields[name])
+        if owner is not None:
+            initiative.owner = owner
+        team = list(collaborators) if collaborators is not None else list(initiative.collaborators.all())
+        team = [u for u in team if u.pk != initiative.owner_id]
+        _check_team(initiative.owner, team)
+        initiative.save()
+        initiative.collaborators.set(team)
+        after = initiative.snapshot()
+        if after != before:
+            changed = {k for k in after if after[k] != before[k]}
+            record(
+                "initiative_updated", actor=by, obj=initiative, initiative=initiative,
+                before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+            )
+    return initiative
+
+
+def derived_status(gate_statuses: list[str]) -> str:
+    """The initiative status the gates imply, before any final decision."""
+    if any(s == GateStatus.REJECTED for s in gate_statuses):
+        return Status.CHANGES_REQUESTED
+    if gate_statuses and all(s == GateStatus.APPROVED for s in gate_statuses):
+        return Status.READY
+    if any(s in (GateStatus.SUBMITTED, GateStatus.APPROVED) for s in gate_statuses):
+        return Status.IN_REVIEW
+    return Status.DRAFT
+
+
+def initiative_refresh_status(initiative: Initiative, *, by) -> None:
+    """Re-derive the status after a gate changed. Call inside the transaction, row locked."""
+    if initiative.status in FINAL_STATUSES:
+        return
+    statuses = list(Gate.objects.filter(initiative=initiative).values_list("status", flat=True))
+    new = derived_status(statuses)
+    if new == Status.DRAFT and initiative.status != Status.DRAFT:
+        # Once reviewed, an initiative never goes back to an invisible draft.
+        new = Status.IN_REVIEW
+    if new != initiative.status:
+        old = initiative.status
+        initiative.status = new
+        initiative.save(update_fields=["status", "updated_at"])
+        record("initiative_status_changed", actor=by, obj=initiative, initiative=initiative,
+               before={"status": old}, after={"status": new})
+

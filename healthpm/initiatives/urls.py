@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "initiatives"
+urlpatterns = [
+    path("", views.initiative_list, name="list"),
+    path("new/", views.initiative_new, name="new"),
+    path("<slug:slug>/", views.initiative_overview, name="overview"),
+    path("<slug:slug>/edit/", views.initiative_edit, name="edit"),
+]

@@ -1,0 +1,103 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+
+from healthpm import access
+from healthpm.approvals.services import current_signature
+from healthpm.audit.models import AuditEvent
+from healthpm.core.errors import WorkflowError
+from healthpm.gates.models import Gate
+
+from .forms import InitiativeForm
+from .models import Initiative, Status
+from .progress import next_step
+from .services import initiative_create, initiative_update
+
+
+@login_required
+def initiative_list(request):
+    scope = request.GET.get("scope", "mine")
+    visible = Initiative.objects.visible_to(request.user)
+    mine = visible.involving(request.user)
+    if scope == "mine" and not mine.exists():
+        scope = "all"  # compliance and leadership own nothing: show them everything
+    qs = (mine if scope == "mine" else visible).select_related("owner").prefetch_related("gates").order_by("title")
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(request, "initiatives/list.html", {
+        "page": page, "scope": scope, "status": status, "statuses": Status.choices,
+        "can_create": access.can_create_initiative(request.user),
+    })
+
+
+@login_required
+def initiative_new(request):
+    access.require_create_initiative(request.user)
+    form = InitiativeForm(request.POST or None, initial={"owner": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative = initiative_create(
+                by=request.user, fields=form.service_fields(), owner=form.cleaned_data["owner"],
+                collaborators=form.cleaned_data["collaborators"],
+            )
+        except WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"“{initiative.title}” created. Start with the first gate.")
+            return redirect(initiative)
+    return render(request, "initiatives/form.html", {"form": form, "initiative": None})
+
+
+@login_required
+def initiative_edit(request, slug):
+    initiative = access.get_initiative_for(request.user, slug)
+    access.require_edit(request.user, initiative)
+    form = InitiativeForm(request.POST or None, instance=initiative)
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative_update(
+                initiative=initiative, by=request.user, fields=form.service_fields(),
+                owner=form.cleaned_data["owner"], collaborators=form.cleaned_data["collaborators"],
+            )
+        except WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Initiative saved.")
+            return redirect("initiatives:overview", slug=slug)
+    return render(request, "initiatives/form.html", {"form": form, "initiative": initiative})
+
+
+@login_required
+def initiative_overview(request, slug):
+    initiative = access.get_initiative_for(request.user, slug)
+    gates = list(
+        Gate.objects.filter(initiative=initiative)
+        .prefetch_related("evidence", "decisions__decided_by")
+        .order_by("order")
+    )
+    for gate in gates:
+        gate.initiative = initiative
+    rows = [
+        {
+            "gate": g,
+            "blockers": g.blockers(),
+            "approval": g.current_approval(),
+            "stale": g.status == "approved" and not g.approval_matches(),
+        }
+        for g in gates
+    ]
+    trail = AuditEvent.objects.for_initiative(initiative)[:100]
+    return render(request, "initiatives/overview.html", {
+        "initiative": initiative,
+        "rows": rows,
+        "next": next_step(initiative, gates),
+        "signature": current_signature(initiative),
+        "past_signatures": initiative.signatures.exclude(voided_at__isnull=True).select_related("signer", "voided_by"),
+        "collaborators": initiative.collaborators.all(),
+        "trail": trail,
+        "can_edit": access.can_edit(request.user, initiative),
+        "can_decide": access.can_decide(request.user, initiative),
+    })

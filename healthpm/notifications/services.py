@@ -1,0 +1,50 @@
+"""Queue e-mail through the outbox: rows in the caller's transaction, sending after commit."""
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from .models import Notification
+
+log = logging.getLogger(__name__)
+
+
+def notify(recipients: Iterable, *, subject: str, template: str, context: dict, dedupe_key: str | None = None) -> list[Notification]:
+    """Write one outbox row per recipient with an address and send them after commit.
+
+    `template` names a pair `notifications/<template>.txt` / `.html`; the context gets
+    `recipient` and `site_url`. With a dedupe_key, a reminder already queued is skipped.
+    """
+    created = []
+    for recipient in {r.pk: r for r in recipients if r is not None and r.email}.values():
+        ctx = {**context, "recipient": recipient, "site_url": settings.SITE_URL.rstrip("/")}
+        key = f"{dedupe_key}:{recipient.pk}" if dedupe_key else None
+        if key and Notification.objects.filter(dedupe_key=key).exists():
+            continue
+        created.append(
+            Notification.objects.create(
+                recipient=recipient,
+                subject=subject,
+                body_text=render_to_string(f"notifications/{template}.txt", ctx),
+                body_html=render_to_string(f"notifications/{template}.html", ctx),
+                dedupe_key=key,
+            )
+        )
+    ids = [n.pk for n in created]
+    if ids:
+        transaction.on_commit(lambda: enqueue_sending(ids))
+    return created
+
+
+def enqueue_sending(ids: list[int]) -> None:
+    """Hand the rows to Celery; if the broker is down they stay pending for the sweeper."""
+    from .tasks import send_notification
+
+    for pk in ids:
+        try:
+            send_notification.delay(pk)
+        except Exception as exc:  # broker unreachable: the outbox row keeps the work
+            log.warning("notification %s left pending, broker unavailable: %s", pk, exc)
