@@ -1,0 +1,93 @@
+"""Personas and test-wide settings (STYLE.md: personas live here, factories in factories.py).
+
+Every persona has a full name, an e-mail address and the same known password, so tests
+can sign in through the login form and re-enter the password to sign.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from healthpm.accounts import roles
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path, request):
+    """Mail to locmem, files under tmp_path, fast hashing and Celery in process.
+
+    With CELERY_BROKER_URL set (CI), settings say "not eager"; unit tests still call tasks
+    in process. Only tests marked `integration` talk to the real broker.
+    """
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if request.node.get_closest_marker("integration"):
+        yield
+        return
+    from healthpm.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+def _persona(username: str, first: str, last: str, *role_names: str):
+    user = UserFactory(username=username, first_name=first, last_name=last, email=f"{username}@hospital.example")
+    for name in role_names:
+        # get_or_create: a transactional test flushes the groups the migration created.
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def pm(db):
+    """The product manager who owns the initiatives the factories create."""
+    return _persona("priya", "Priya", "Patel", roles.PRODUCT_MANAGER)
+
+
+@pytest.fixture
+def pm2(db):
+    """Another product manager, on no team unless a test adds them."""
+    return _persona("marco", "Marco", "Rossi", roles.PRODUCT_MANAGER)
+
+
+@pytest.fixture
+def compliance(db):
+    return _persona("grace", "Grace", "Okafor", roles.COMPLIANCE)
+
+
+@pytest.fixture
+def compliance2(db):
+    return _persona("henrik", "Henrik", "Larsen", roles.COMPLIANCE)
+
+
+@pytest.fixture
+def leader(db):
+    return _persona("lena", "Lena", "Park", roles.LEADERSHIP)
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but with no role at all."""
+    return _persona("oscar", "Oscar", "Nobody")
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs the test client in as user and returns the client."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login

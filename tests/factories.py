@@ -1,0 +1,209 @@
+"""factory_boy factories and workflow helpers.
+
+Initiatives are created through `initiative_create`, so every one has the gates of the
+current checklist exactly as a user's would. Helpers walk a gate through the real
+services (evidence → submit → decide) instead of writing statuses directly.
+"""
+
+import io
+import struct
+import zipfile
+import zlib
+from datetime import date, timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from healthpm.approvals.services import initiative_sign
+from healthpm.gates.models import Evidence, Gate, GateDecision
+from healthpm.gates.services import Upload, evidence_add, gate_decide, gate_save_data, gate_submit
+from healthpm.initiatives.models import CareSetting, ClinicalArea, Initiative
+from healthpm.initiatives.services import initiative_create
+
+PASSWORD = "Correct-Horse-Battery-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User {n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@hospital.example")
+    password = factory.django.Password(PASSWORD)
+
+
+class InitiativeFactory(factory.django.DjangoModelFactory):
+    """InitiativeFactory(owner=pm, collaborators=[pm2]) — created by the owner through the service."""
+
+    class Meta:
+        model = Initiative
+
+    title = factory.Sequence(lambda n: f"Sepsis early warning {n}")
+    summary = "Scores inpatients every hour and alerts the rapid-response nurse when sepsis risk rises."
+    clinical_area = ClinicalArea.CRITICAL_CARE
+    intended_use = "Prompts a bedside assessment; never a diagnosis or an order."
+    intended_users = "Rapid-response nurses"
+    care_setting = CareSetting.INPATIENT
+
+    @classmethod
+    def _create(cls, model_class, *args, owner, collaborators=(), by=None, **fields):
+        return initiative_create(by=by or owner, owner=owner, collaborators=list(collaborators), fields=fields)
+
+
+# --- gates -------------------------------------------------------------------------------
+def gate_of(initiative: Initiative, key: str = "auditable-inputs") -> Gate:
+    gate = Gate.objects.select_related("initiative").get(initiative=initiative, key=key)
+    return gate
+
+
+def fresh(gate: Gate) -> Gate:
+    """The gate as it now is in the database, with its evidence and decisions."""
+    return Gate.objects.select_related("initiative").prefetch_related("evidence", "decisions").get(pk=gate.pk)
+
+
+def add_link(gate: Gate, by, item_key: str, *, effective: date | None = None, expiry: date | None = None,
+             replaces: Evidence | None = None) -> Evidence:
+    return evidence_add(
+        gate=gate, by=by, item_key=item_key, url=f"https://policies.hospital.example/{gate.key}/{item_key}",
+        effective_date=effective or timezone.localdate() - timedelta(days=10), expiry_date=expiry,
+        replaces=replaces,
+    )
+
+
+def valid_data(key: str) -> dict:
+    """Answers that pass the gate's blocking rules today, as its form's to_data() would save them."""
+    today = timezone.localdate()
+    return {
+        "auditable-inputs": {"inputs": [{
+            "name": "lactate_last_6h", "source_system": "LIS", "source_field": "LAB_RESULTS.LACTATE",
+            "timestamped": True, "available_at_prediction": True, "contains_phi": True,
+            "justification": "", "notes": "",
+        }]},
+        # 10 alerts/day at PPV 0.5 → 5 false alerts × 5 min × 30 days = 750 min = $750/month at $60/h.
+        "false-positive-cost": {
+            "mode": "measured", "alerts_per_day": 10.0, "ppv": 0.5, "evaluated_per_day": None,
+            "population_unit": "patient-days", "sensitivity": None, "specificity": None, "prevalence": None,
+            "volume_source": "90-day silent-mode run on 4 medical wards", "minutes_per_false_alert": 5.0,
+            "responder_role": "Rapid-response RN", "hourly_rate": "60.00", "days_per_month": 30, "shift_hours": 8.0,
+        },
+        "paper-fallback": {
+            "procedure_owner": "Nurse manager, 5 West", "notification_path": "Overhead page and EHR banner",
+            "checklist_covers_all_decisions": True, "last_drill_date": (today - timedelta(days=30)).isoformat(),
+            "drill_outcome": "passed", "drill_notes": "", "outage_replay": True,
+            "outage_replay_reference": "INC-2025-0412",
+        },
+    }[key]
+
+
+def has_structured_items(gate: Gate) -> bool:
+    return any(item.structured for item in gate.definition.items)
+
+
+def fill_gate(gate: Gate, by, data: dict | None = None) -> Gate:
+    """Save the gate's structured answers (valid ones unless `data` is given)."""
+    gate_save_data(gate=gate, by=by, data=data if data is not None else valid_data(gate.key))
+    return fresh(gate)
+
+
+def evidence_gate(gate: Gate, by, *, expiry: date | None = None, skip: tuple[str, ...] = ()) -> Gate:
+    """Make the gate submittable: valid structured answers and evidence for every file/link item
+    (except the items named in `skip`)."""
+    if has_structured_items(gate) and not gate.data:
+        gate = fill_gate(gate, by)
+    for item in gate.definition.required_items(gate.data):
+        if not item.structured and item.key not in skip:
+            add_link(gate, by, item.key, expiry=expiry)
+    return fresh(gate)
+
+
+def submitted_gate(initiative: Initiative, by, key: str = "auditable-inputs", **kw) -> Gate:
+    gate = gate_of(initiative, key)
+    evidence_gate(gate, by, **kw)
+    gate_submit(gate=gate, by=by)
+    return fresh(gate)
+
+
+def approved_gate(initiative: Initiative, by, officer, key: str = "auditable-inputs", **kw) -> Gate:
+    gate = submitted_gate(initiative, by, key, **kw)
+    gate_decide(gate=gate, by=officer, decision=GateDecision.Decision.APPROVED)
+    return fresh(gate)
+
+
+def rejected_gate(initiative: Initiative, by, officer, key: str = "auditable-inputs") -> Gate:
+    gate = submitted_gate(initiative, by, key)
+    gate_decide(gate=gate, by=officer, decision=GateDecision.Decision.REJECTED, reason="The lineage document is a draft.")
+    return fresh(gate)
+
+
+def ready_initiative(owner, officer, **kw) -> Initiative:
+    """An initiative with every gate approved, waiting for the final signature."""
+    initiative = InitiativeFactory(owner=owner, **kw)
+    for gate in Gate.objects.filter(initiative=initiative).order_by("order"):
+        approved_gate(initiative, owner, officer, gate.key)
+    initiative.refresh_from_db()
+    return initiative
+
+
+def signed_initiative(owner, officer, *, meaning: str = "approved", **kw) -> Initiative:
+    initiative = ready_initiative(owner, officer, **kw)
+    initiative_sign(initiative=initiative, by=officer, password=PASSWORD, meaning=meaning,
+                    statement="" if meaning == "approved" else "Cost exceeds the threshold.")
+    initiative.refresh_from_db()
+    return initiative
+
+
+# --- files (the smallest real instance of each accepted type) -----------------------------
+def pdf_bytes() -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def png_bytes() -> bytes:
+    """A valid 1×1 PNG, chunks and CRCs computed rather than pasted."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00\xff")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def office_bytes(folder: str) -> bytes:
+    """A DOCX (folder="word") or XLSX (folder="xl") container."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        main = "document.xml" if folder == "word" else "workbook.xml"
+        archive.writestr(f"{folder}/{main}", "<root/>")
+    return buffer.getvalue()
+
+
+def upload(name: str, data: bytes) -> Upload:
+    return Upload(name=name, data=data)
+
+
+# --- "nothing changed" ----------------------------------------------------------------------
+def db_state(initiative: Initiative) -> dict:
+    """Everything a refused transition must leave untouched, including the audit trail."""
+    from healthpm.approvals.models import Signature
+    from healthpm.audit.models import AuditEvent
+    from healthpm.notifications.models import Notification
+
+    initiative = Initiative.objects.get(pk=initiative.pk)
+    return {
+        "status": initiative.status,
+        "gates": list(Gate.objects.filter(initiative=initiative).order_by("order").values_list("key", "status", "data")),
+        "evidence": list(Evidence.objects.filter(gate__initiative=initiative).order_by("pk").values_list("pk", "superseded_at")),
+        "decisions": list(GateDecision.objects.filter(gate__initiative=initiative).order_by("pk").values_list("pk", "voided_at")),
+        "signatures": list(Signature.objects.filter(initiative=initiative).order_by("pk").values_list("pk", "voided_at")),
+        "audit_events": AuditEvent.objects.count(),
+        "notifications": Notification.objects.count(),
+    }
