@@ -202,3 +202,36 @@ class GateDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} by {self.decided_by} on {self.decided_at:%Y-%m-%d}"
+
+
+# --- reference data the administrator maintains (SPEC §1, §4.1) ---------------------------
+class SourceSystem(models.Model):
+    """A system model inputs may come from. Only approved systems satisfy gate 1."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+    approved = models.BooleanField(default=True, help_text="Untick to stop accepting inputs from this system.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProxyVariable(models.Model):
+    """A known proxy for a protected class or for wealth; inputs matching it need a justification."""
+
+    label = models.CharField(max_length=100, unique=True)
+    match_terms = models.CharField(
+        max_length=255, help_text="Comma-separated words that identify the proxy in an input's name, e.g. zip, postal."
+    )
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def terms(self) -> list[str]:
+        return [t.strip().lower() for t in self.match_terms.split(",") if t.strip()]

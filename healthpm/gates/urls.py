@@ -9,4 +9,5 @@ urlpatterns = [
     path("<slug:key>/evidence/<int:evidence_id>/download/", views.evidence_download, name="evidence_download"),
     path("<slug:key>/submit/", views.gate_submit_view, name="submit"),
     path("<slug:key>/decide/", views.gate_decide_view, name="decide"),
+    path("<slug:key>/preview/", views.gate_preview, name="preview"),
 ]

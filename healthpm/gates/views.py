@@ -32,6 +32,7 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
     next_def = siblings[position + 1] if position + 1 < len(siblings) else None
     if data_form is None and definition.form_class is not None:
         data_form = definition.form_class(initial=gate.data, gate=gate)
+    data_findings = definition.findings(gate.data, today=today) if gate.data else []
     evidence = sorted(gate.evidence.all(), key=lambda e: (e.item_key, -e.version, -e.pk))
     context = {
         "initiative": initiative,
@@ -41,6 +42,9 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
         "blockers": gate.blockers(today=today),
         "warnings": [f for f in gate.findings(today=today) if not f.blocks],
         "working": definition.working(gate.data),
+        "data_blockers": [f.message for f in data_findings if f.blocks],
+        "described": definition.describe(gate.data),
+        "tables": definition.tables(gate.data),
         "evidence": [(e, e.state(today)) for e in evidence],
         "decisions": sorted(gate.decisions.all(), key=lambda d: -d.pk),
         "approval": gate.current_approval(),
@@ -67,7 +71,7 @@ def gate_detail(request, slug, key):
         access.require_edit(request.user, gate.initiative)
         if form_class is None:
             raise Http404("This gate has no form")
-        form = form_class(request.POST, gate=gate)
+        form = form_class(request.POST, initial=gate.data, gate=gate)
         if form.is_valid():
             try:
                 gate_save_data(gate=gate, by=request.user, data=form.to_data())
@@ -78,6 +82,33 @@ def gate_detail(request, slug, key):
                 return redirect(gate)
         return _gate_page(request, access.get_gate_for(request.user, slug, key), data_form=form, status=400)
     return _gate_page(request, gate)
+
+
+@login_required
+@require_POST
+def gate_preview(request, slug, key):
+    """Live evaluation while the PM types: the rules and working on unsaved answers.
+
+    Nothing is stored; the same definition code decides as on save and submission.
+    """
+    gate = access.get_gate_for(request.user, slug, key)
+    access.require_edit(request.user, gate.initiative)
+    form_class = gate.definition.form_class
+    if form_class is None:
+        raise Http404("This gate has no form")
+    form = form_class(request.POST, initial=gate.data, gate=gate)
+    context = {"gate": gate, "definition": gate.definition, "preview": True}
+    if form.is_valid():
+        data = form.to_data()
+        findings = gate.definition.findings(data, today=timezone.localdate())
+        context.update({
+            "preview_blockers": [f.message for f in findings if f.blocks],
+            "warnings": [f for f in findings if not f.blocks],
+            "working": gate.definition.working(data),
+        })
+    else:
+        context["form_errors"] = form.error_messages()
+    return render(request, "gates/_evaluation.html", context)
 
 
 @login_required

@@ -1,8 +1,133 @@
-"""Gate 1 — Auditable inputs (data provenance), SPEC §4.1."""
+"""Gate 1 — Auditable inputs (data provenance), SPEC §4.1.
 
-from .base import GateDefinition, Item
+Blocks when there are no inputs, when an input's source is not an approved system or is
+not timestamped at source, or when an input is not available at prediction time (leakage).
+A known proxy for a protected class or wealth (admin list) warns and needs a justification.
+"""
 
-GATE = GateDefinition(
+from typing import Any
+
+from django import forms
+
+from .base import Finding, GateDefinition, Item, Table
+from .forms_base import DataForm, GateForm, RowForm, yes_no_field
+
+def approved_sources() -> dict[str, bool]:
+    """Every source system the admin listed, with whether it is currently approved."""
+    from healthpm.gates.models import SourceSystem
+
+    return dict(SourceSystem.objects.values_list("name", "approved"))
+
+
+def proxy_terms() -> list[tuple[str, list[str]]]:
+    from healthpm.gates.models import ProxyVariable
+
+    return [(p.label, p.terms()) for p in ProxyVariable.objects.all()]
+
+
+def proxy_match(name: str, proxies: list[tuple[str, list[str]]]) -> str | None:
+    words = name.lower().replace("_", " ").replace("-", " ").replace("/", " ")
+    for label, terms in proxies:
+        if any(term in words for term in terms):
+            return label
+    return None
+
+
+class InputRowForm(RowForm):
+    name = forms.CharField(max_length=120, label="Input", help_text="As the model calls it, e.g. lactate_last_6h.")
+    source_system = forms.ChoiceField(label="Source system")
+    source_field = forms.CharField(max_length=200, label="Source table / field")
+    timestamped = yes_no_field("Timestamped at source")
+    available_at_prediction = yes_no_field("Available at prediction time")
+    contains_phi = yes_no_field("Contains PHI")
+    justification = forms.CharField(
+        required=False, max_length=1000, label="Proxy justification",
+        widget=forms.Textarea(attrs={"rows": 1}),
+        help_text="Required when the input is a known proxy (ZIP, race, ethnicity, insurance, language).",
+    )
+    notes = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 1}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        sources = approved_sources()
+        current = self.initial.get("source_system")
+        choices = [(n, n) for n, ok in sources.items() if ok]
+        if current and current not in dict(choices):
+            choices.append((current, f"{current} (no longer approved)"))
+        self.fields["source_system"].choices = [("", "— choose —"), *choices]
+
+
+class AuditableInputsForm(GateForm):
+    class main_form_class(DataForm):
+        pass
+
+    row_form_class = InputRowForm
+    rows_key = "inputs"
+    rows_title = "Input inventory"
+    row_noun = "model input"
+    min_rows = 1
+
+
+class AuditableInputs(GateDefinition):
+    form_class = AuditableInputsForm
+
+    def structured_complete(self, data: dict[str, Any]) -> bool:
+        return bool(data.get("inputs"))
+
+    def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+        inputs = data.get("inputs") or []
+        if not inputs:
+            return [Finding("block", "The input inventory is empty: list every input the model uses.", "inputs")]
+        sources, proxies = approved_sources(), proxy_terms()
+        found = []
+        for row in inputs:
+            name = row.get("name", "?")
+            source = row.get("source_system", "")
+            if not sources.get(source, False):
+                found.append(Finding("block", f"Input “{name}”: source “{source}” is not an approved source system. "
+                                              "Choose an approved system or ask the administrator to approve it.", "inputs"))
+            if not row.get("timestamped"):
+                found.append(Finding("block", f"Input “{name}” is not timestamped at source, so decisions using it "
+                                              "cannot be reconstructed. Use a timestamped field.", "inputs"))
+            if not row.get("available_at_prediction"):
+                found.append(Finding("block", f"Input “{name}” is not available at prediction time (leakage): "
+                                              "remove it or replace it with a value known when the model runs.", "inputs"))
+            proxy = proxy_match(name, proxies)
+            if proxy:
+                if (row.get("justification") or "").strip():
+                    found.append(Finding("warn", f"Input “{name}” is a known proxy ({proxy}); justification recorded: "
+                                                 f"“{row['justification'].strip()}”.", "inputs"))
+                else:
+                    found.append(Finding("block", f"Input “{name}” is a known proxy for a protected class or wealth "
+                                                  f"({proxy}): write a justification or remove it.", "inputs"))
+        return found
+
+    def working(self, data: dict[str, Any]) -> dict[str, Any]:
+        inputs = data.get("inputs") or []
+        if not inputs:
+            return {}
+        sources = approved_sources()
+        good = sum(1 for r in inputs if sources.get(r.get("source_system"), False) and r.get("timestamped"))
+        return {"facts": [
+            ("Inputs listed", str(len(inputs))),
+            ("With an approved, timestamped source", f"{good} of {len(inputs)} ({good / len(inputs):.0%})"),
+            ("Available at prediction time", f"{sum(1 for r in inputs if r.get('available_at_prediction'))} of {len(inputs)}"),
+            ("Containing PHI", f"{sum(1 for r in inputs if r.get('contains_phi'))} of {len(inputs)}"),
+        ]}
+
+    def tables(self, data: dict[str, Any]) -> list[Table]:
+        yn = {True: "yes", False: "no"}
+        rows = tuple(
+            (r.get("name", ""), r.get("source_system", ""), r.get("source_field", ""), yn.get(r.get("timestamped"), "?"),
+             yn.get(r.get("available_at_prediction"), "?"), yn.get(r.get("contains_phi"), "?"),
+             r.get("justification", "") or r.get("notes", ""))
+            for r in data.get("inputs") or []
+        )
+        headers = ("Input", "Source system", "Table / field", "Timestamped", "At prediction", "PHI", "Justification / notes")
+        return [Table("Input inventory", headers, rows)] if rows else []
+
+
+GATE = AuditableInputs(
     key="auditable-inputs",
     title="Auditable inputs",
     order=1,
@@ -11,6 +136,8 @@ GATE = GateDefinition(
         "prediction time, so any decision can be reconstructed later."
     ),
     items=(
+        Item("input-inventory", "Input inventory", "Every model input with its source, filled in the form above.",
+             structured=True),
         Item("data-dictionary", "Data dictionary or lineage document",
              "The document that maps each input to its source system, table and field."),
     ),

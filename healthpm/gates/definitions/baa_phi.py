@@ -1,8 +1,149 @@
-"""Gate 6 — BAA and PHI, SPEC §4.6."""
+"""Gate 6 — BAA and PHI, SPEC §4.6.
 
-from .base import GateDefinition, Item
+Blocks when a PHI-touching vendor has no BAA on file, a BAA is expired (one expiring
+today still counts), PHI is processed without de-identification and without a
+minimum-necessary justification, or any vendor may train its own models on the data.
+"""
 
-GATE = GateDefinition(
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from healthpm.lib.hipaa import SAFE_HARBOR_IDENTIFIERS
+
+from .base import Finding, GateDefinition, Item, Table
+from .forms_base import DataForm, DateInput, GateForm, RowForm, yes_no_field
+
+DEID_METHODS = [("none", "None — identified PHI is processed"), ("safe_harbor", "Safe Harbor"),
+                ("expert_determination", "Expert Determination (with report)")]
+SERVICES = [("model_api", "Model API"), ("hosting", "Hosting"), ("annotation", "Annotation"),
+            ("analytics", "Analytics"), ("other", "Other processing")]
+BAA_ITEM = "baa-agreements"
+
+
+def _baa_choices(gate) -> list[tuple[str, str]]:
+    """Current BAA evidence of this gate, as the files a vendor row can point to."""
+    if gate is None:
+        return []
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return [(str(e.pk), f"{e.display_name} (v{e.version})") for e in gate.evidence.all()
+            if e.item_key == BAA_ITEM and e.is_current(today)]
+
+
+class VendorRowForm(RowForm):
+    name = forms.CharField(max_length=120, label="Vendor")
+    service = forms.ChoiceField(choices=SERVICES, label="Service")
+    touches_phi = yes_no_field("Touches PHI")
+    baa_evidence = forms.ChoiceField(required=False, label="BAA file",
+                                     help_text="Upload the BAA as evidence first, then pick it here.")
+    baa_effective = forms.DateField(required=False, widget=DateInput, label="BAA effective")
+    baa_expiry = forms.DateField(required=False, widget=DateInput, label="BAA expires")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["baa_evidence"].choices = [("", "— none —"), *_baa_choices(self.gate)]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("baa_effective"), cleaned.get("baa_expiry")
+        if start and end and end < start:
+            self.add_error("baa_expiry", "The BAA expires before it takes effect; check the dates.")
+        if cleaned.get("baa_evidence") and not start:
+            self.add_error("baa_effective", "Give the date the BAA took effect.")
+        return cleaned
+
+
+class BaaPhiMainForm(DataForm):
+    identifiers = forms.MultipleChoiceField(
+        required=False, choices=SAFE_HARBOR_IDENTIFIERS, widget=forms.CheckboxSelectMultiple,
+        label="HIPAA Safe Harbor identifiers the system touches",
+    )
+    deidentification = forms.ChoiceField(choices=DEID_METHODS, label="De-identification method")
+    minimum_necessary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                        label="Minimum-necessary justification",
+                                        help_text="Why each identifier is needed. Required when PHI is not de-identified.")
+    retention = forms.CharField(max_length=300, label="Data retention",
+                                help_text="e.g. inference inputs kept 30 days, then purged; logs 6 years.")
+    vendor_may_train = yes_no_field("Any vendor may use the data to train its own models")
+
+
+class BaaPhiForm(GateForm):
+    main_form_class = BaaPhiMainForm
+    row_form_class = VendorRowForm
+    rows_key = "vendors"
+    rows_title = "Vendors and processors that touch PHI"
+    row_noun = "vendor"
+
+
+class BaaPhi(GateDefinition):
+    form_class = BaaPhiForm
+
+    def structured_complete(self, data: dict[str, Any]) -> bool:
+        return bool(data.get("deidentification") and data.get("retention"))
+
+    def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+        if not data:
+            return []
+        found = []
+        for vendor in data.get("vendors") or []:
+            if not vendor.get("touches_phi"):
+                continue
+            name = vendor.get("name", "?")
+            if not vendor.get("baa_evidence"):
+                found.append(Finding("block", f"{name} touches PHI but has no BAA on file: upload the signed agreement "
+                                              "and select it for this vendor.", "vendors"))
+            elif vendor.get("baa_expiry") and date.fromisoformat(vendor["baa_expiry"]) < today:
+                found.append(Finding("block", f"BAA for {name} expired on {vendor['baa_expiry']} — upload the renewed "
+                                              "agreement.", "vendors"))
+        processes_phi = bool(data.get("identifiers"))
+        if processes_phi and data.get("deidentification") == "none" and not (data.get("minimum_necessary") or "").strip():
+            found.append(Finding("block", "PHI is processed without de-identification and without a minimum-necessary "
+                                          "justification: de-identify it or justify each identifier.", "minimum_necessary"))
+        if data.get("vendor_may_train"):
+            found.append(Finding("block", "A vendor may train its own models on the data: remove that right from the "
+                                          "contract before launch.", "vendor_may_train"))
+        return found
+
+    def working(self, data: dict[str, Any]) -> dict[str, Any]:
+        if not data:
+            return {}
+        vendors = data.get("vendors") or []
+        phi_vendors = [v for v in vendors if v.get("touches_phi")]
+        return {"facts": [
+            ("Safe Harbor identifiers touched", f"{len(data.get('identifiers') or [])} of {len(SAFE_HARBOR_IDENTIFIERS)}"),
+            ("Vendors touching PHI", f"{len(phi_vendors)} of {len(vendors)}"),
+            ("… with a BAA on file", f"{sum(1 for v in phi_vendors if v.get('baa_evidence'))} of {len(phi_vendors)}"),
+        ]}
+
+    def describe(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+        if not data:
+            return []
+        labels = dict(SAFE_HARBOR_IDENTIFIERS)
+        yn = {True: "yes", False: "no"}
+        return [
+            ("Identifiers touched", "; ".join(labels.get(i, i) for i in data.get("identifiers") or []) or "none"),
+            ("De-identification", dict(DEID_METHODS).get(data.get("deidentification"), "?")),
+            ("Minimum-necessary justification", data.get("minimum_necessary") or "—"),
+            ("Retention", data.get("retention", "")),
+            ("Vendors may train on the data", yn.get(data.get("vendor_may_train"), "?")),
+        ]
+
+    def tables(self, data: dict[str, Any]) -> list[Table]:
+        services = dict(SERVICES)
+        rows = tuple(
+            (v.get("name", ""), services.get(v.get("service"), ""), "yes" if v.get("touches_phi") else "no",
+             f"evidence #{v['baa_evidence']}" if v.get("baa_evidence") else "none",
+             v.get("baa_effective") or "—", v.get("baa_expiry") or "—")
+            for v in data.get("vendors") or []
+        )
+        headers = ("Vendor", "Service", "PHI", "BAA", "Effective", "Expires")
+        return [Table("Vendors and processors", headers, rows)] if rows else []
+
+
+GATE = BaaPhi(
     key="baa-phi",
     title="BAA and PHI",
     order=6,
@@ -11,9 +152,14 @@ GATE = GateDefinition(
         "use is minimal or de-identified, and no vendor trains its own models on the data."
     ),
     items=(
-        Item("phi-data-flow", "PHI data-flow diagram",
-             "Which systems and vendors receive which identifiers."),
-        Item("baa-agreements", "Business associate agreements",
-             "The executed BAA of each vendor; its effective and expiry dates are the agreement's."),
+        Item("phi-inventory", "PHI inventory and vendors", "Identifiers, de-identification and vendors, in the form above.",
+             structured=True),
+        Item("phi-data-flow", "PHI data-flow diagram", "Which systems and vendors receive which identifiers."),
+        Item(BAA_ITEM, "Business associate agreements",
+             "The executed BAA of each vendor; its effective and expiry dates are the agreement's.",
+             required_when=lambda data: any(v.get("touches_phi") for v in data.get("vendors") or [])),
+        Item("expert-determination-report", "Expert determination report",
+             "Required when de-identification is by Expert Determination.",
+             required_when=lambda data: data.get("deidentification") == "expert_determination"),
     ),
 )

@@ -35,6 +35,15 @@ class Finding:
         return self.level == "block"
 
 
+@dataclass(frozen=True)
+class Table:
+    """Rows of structured data (model inputs, vendors) as shown on screen and in the dossier."""
+
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
 @dataclass
 class GateDefinition:
     key: str
@@ -47,6 +56,7 @@ class GateDefinition:
 
     # Hooks a gate module overrides; the defaults describe a gate with no structured data.
     form_class: ClassVar[Any] = None
+    # Extra working shown under the generic steps table (e.g. the IMDRF matrix).
     working_template: ClassVar[str | None] = None
 
     def required_items(self, data: dict[str, Any]) -> list[Item]:
@@ -67,3 +77,10 @@ class GateDefinition:
     def working(self, data: dict[str, Any]) -> dict[str, Any]:
         """Computed values and their formulas, for the gate page and the dossier."""
         return {}
+
+    def describe(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+        """The saved answers as (question, answer) pairs in plain words."""
+        return []
+
+    def tables(self, data: dict[str, Any]) -> list[Table]:
+        return []

@@ -1,8 +1,108 @@
-"""Gate 4 — Cognitive load, SPEC §4.4."""
+"""Gate 4 — Cognitive load, SPEC §4.4.
 
-from .base import GateDefinition, Item
+Net minutes per case = (after − before) + added interactions × seconds each ÷ 60, and per
+day at the stated volume (`healthpm.lib.cognitive`). Blocks when the net load increases;
+warns when work moves to a role with less clinical training.
+"""
 
-GATE = GateDefinition(
+from typing import Any
+
+from django import forms
+
+from healthpm.lib.cognitive import ROLE_CHOICES, LoadResult, moves_to_less_trained, net_load
+
+from .base import Finding, GateDefinition, Item
+from .forms_base import DataForm, GateForm
+
+METHODS = [("time_motion", "Time-motion study"), ("ehr_audit_log", "EHR audit log"), ("survey", "Survey")]
+
+
+def compute(data: dict[str, Any]) -> LoadResult | None:
+    try:
+        return net_load(
+            before_minutes=float(data["before_minutes"]), after_minutes=float(data["after_minutes"]),
+            added_interactions=float(data["added_interactions"]),
+            seconds_per_interaction=float(data["seconds_per_interaction"]),
+            cases_per_day=float(data["cases_per_day"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+class CognitiveLoadMainForm(DataForm):
+    task = forms.CharField(max_length=200, label="Task measured", help_text="e.g. reviewing a sepsis alert and deciding on a bundle.")
+    before_minutes = forms.FloatField(min_value=0, label="Time on task before (mean minutes per case)")
+    after_minutes = forms.FloatField(min_value=0, label="Time on task with the AI (mean minutes per case)",
+                                     help_text="Excluding the added interactions below, which are counted separately.")
+    cases_measured = forms.IntegerField(min_value=1, label="Cases measured")
+    method = forms.ChoiceField(choices=METHODS, label="Method")
+    added_interactions = forms.FloatField(min_value=0, label="Added clicks or interactions per case")
+    seconds_per_interaction = forms.FloatField(min_value=0, label="Seconds per interaction")
+    cases_per_day = forms.FloatField(min_value=0, label="Cases per day (stated volume)")
+    roles_before = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple,
+                                             label="Roles doing the work before")
+    roles_after = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple,
+                                            label="Roles doing the work with the AI")
+
+
+class CognitiveLoadForm(GateForm):
+    main_form_class = CognitiveLoadMainForm
+
+
+class CognitiveLoad(GateDefinition):
+    form_class = CognitiveLoadForm
+
+    def structured_complete(self, data: dict[str, Any]) -> bool:
+        return compute(data) is not None
+
+    def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+        result = compute(data)
+        if result is None:
+            return []
+        found = []
+        if result.net_minutes_per_case > 0:
+            found.append(Finding(
+                "block",
+                f"Net load increases by {result.net_minutes_per_case:.2f} minutes per case "
+                f"({result.net_minutes_per_day:.0f} minutes a day at {float(data['cases_per_day']):g} cases): "
+                "remove interactions or show a measured saving that outweighs them.",
+                "after_minutes",
+            ))
+        labels = dict(ROLE_CHOICES)
+        moved = moves_to_less_trained(data.get("roles_before") or [], data.get("roles_after") or [])
+        if moved:
+            found.append(Finding(
+                "warn",
+                "Work moves to a role with less clinical training: " + ", ".join(labels.get(r, r) for r in moved)
+                + ". Confirm training, supervision and scope of practice.",
+                "roles_after",
+            ))
+        return found
+
+    def working(self, data: dict[str, Any]) -> dict[str, Any]:
+        result = compute(data)
+        if result is None:
+            return {}
+        verdict = ("adds work — blocks." if result.net_minutes_per_case > 0 else "saves or keeps time per case.")
+        return {"steps": result.steps,
+                "verdict": f"Net {result.net_minutes_per_case:+.2f} min per case, {result.net_minutes_per_day:+.0f} min a day: {verdict}"}
+
+    def describe(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+        if not data:
+            return []
+        labels = dict(ROLE_CHOICES)
+        return [
+            ("Task", data.get("task", "")),
+            ("Before / after (min per case)", f"{data.get('before_minutes')} / {data.get('after_minutes')}"),
+            ("Measured", f"{data.get('cases_measured')} cases by {dict(METHODS).get(data.get('method'), '')}"),
+            ("Added interactions", f"{data.get('added_interactions')} × {data.get('seconds_per_interaction')} s per case"),
+            ("Volume", f"{data.get('cases_per_day')} cases a day"),
+            ("Roles before", ", ".join(labels.get(r, r) for r in data.get("roles_before") or []) or "—"),
+            ("Roles with the AI", ", ".join(labels.get(r, r) for r in data.get("roles_after") or []) or "—"),
+        ]
+
+
+GATE = CognitiveLoad(
     key="cognitive-load",
     title="Cognitive load",
     order=4,
@@ -11,6 +111,8 @@ GATE = GateDefinition(
         "does not silently move to a less-trained role."
     ),
     items=(
+        Item("workload-measurement", "Workload measurement", "Before/after time on task, in the form above.",
+             structured=True),
         Item("time-on-task-study", "Time-on-task measurement",
              "Time-motion study, EHR audit-log extract or survey results, before and after."),
     ),

@@ -1,8 +1,177 @@
-"""Gate 2 — False-positive cost ("clinical burden math"), SPEC §4.2."""
+"""Gate 2 — False-positive cost ("clinical burden math"), SPEC §4.2.
 
-from .base import GateDefinition, Item
+The arithmetic is in `healthpm.lib.burden`; this module turns the form into its inputs,
+blocks when the monthly cost of false alerts exceeds HEALTHPM_FP_COST_THRESHOLD_USD and
+says by how much and what alert volume or PPV would pass.
+"""
 
-GATE = GateDefinition(
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from healthpm.lib.burden import BurdenInputs, BurdenResult, burden, exceeds, passing_targets
+
+from .base import Finding, GateDefinition, Item
+from .forms_base import DataForm, GateForm
+
+MODES = [
+    ("measured", "Alerts per day and PPV, as measured (silent-mode run)"),
+    ("derived", "Derive from volume, sensitivity, specificity and prevalence"),
+]
+UNITS = [("patient-days", "patient-days"), ("encounters", "encounters"), ("patients", "patients"), ("studies", "studies")]
+
+
+def threshold() -> Decimal:
+    return Decimal(settings.HEALTHPM_FP_COST_THRESHOLD_USD)
+
+
+def _float(data: dict, key: str) -> float | None:
+    value = data.get(key)
+    return None if value in (None, "") else float(value)
+
+
+def inputs_from(data: dict[str, Any]) -> BurdenInputs:
+    measured = data.get("mode") == "measured"
+    return BurdenInputs(
+        minutes_per_false_alert=float(data["minutes_per_false_alert"]),
+        hourly_rate=Decimal(str(data["hourly_rate"])),
+        alerts_per_day=_float(data, "alerts_per_day") if measured else None,
+        ppv=_float(data, "ppv") if measured else None,
+        evaluated_per_day=None if measured else _float(data, "evaluated_per_day"),
+        sensitivity=None if measured else _float(data, "sensitivity"),
+        specificity=None if measured else _float(data, "specificity"),
+        prevalence=None if measured else _float(data, "prevalence"),
+        days_per_month=int(data.get("days_per_month") or 30),
+        shift_hours=float(data.get("shift_hours") or 8),
+    )
+
+
+def compute(data: dict[str, Any]) -> BurdenResult | None:
+    if not data:
+        return None
+    try:
+        return burden(inputs_from(data))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _fraction(label: str, help_text: str) -> forms.FloatField:
+    return forms.FloatField(required=False, label=label, help_text=help_text)
+
+
+class FalsePositiveCostMainForm(DataForm):
+    mode = forms.ChoiceField(choices=MODES, widget=forms.RadioSelect, label="How is the alert volume known?")
+    alerts_per_day = forms.FloatField(required=False, min_value=0, label="Alerts per day")
+    ppv = _fraction("Precision (PPV)", "As a fraction: 0.14 for 14%.")
+    evaluated_per_day = forms.FloatField(required=False, min_value=0, label="Evaluated per day (N)")
+    population_unit = forms.ChoiceField(choices=UNITS, initial="patient-days", label="N counts")
+    sensitivity = _fraction("Sensitivity", "Fraction between 0 and 1.")
+    specificity = _fraction("Specificity", "Fraction between 0 and 1.")
+    prevalence = _fraction("Prevalence (π)", "Fraction between 0 and 1, e.g. 0.02 for 2%.")
+    volume_source = forms.CharField(max_length=300, label="Where the volume comes from",
+                                    help_text="e.g. 90-day silent-mode run on 4 medical wards, Jan–Mar 2026.")
+    minutes_per_false_alert = forms.FloatField(label="Minutes a responder spends on one false alert")
+    responder_role = forms.CharField(max_length=100, label="Responder role", help_text="e.g. rapid-response RN.")
+    hourly_rate = forms.DecimalField(max_digits=8, decimal_places=2, label="Loaded hourly rate (USD)")
+    days_per_month = forms.IntegerField(initial=30, label="Days per month")
+    shift_hours = forms.FloatField(initial=8, label="Shift length (hours)")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        needed = ("alerts_per_day", "ppv") if cleaned.get("mode") == "measured" else (
+            "evaluated_per_day", "sensitivity", "specificity", "prevalence")
+        for name in needed:
+            if cleaned.get(name) is None:
+                self.add_error(name, "Required for the chosen way of giving the alert volume.")
+        if self.errors:
+            return cleaned
+        try:
+            burden(inputs_from(cleaned))
+        except ValueError as exc:
+            # The calculator names the impossible value (PPV 1.5, prevalence 0, minutes −3).
+            field = _field_named_in(str(exc))
+            self.add_error(field, str(exc))
+        return cleaned
+
+
+def _field_named_in(message: str) -> str | None:
+    lowered = message.lower()
+    for field, words in (("ppv", ("ppv",)), ("prevalence", ("prevalence",)), ("sensitivity", ("sensitivity",)),
+                         ("specificity", ("specificity",)), ("minutes_per_false_alert", ("minute",)),
+                         ("hourly_rate", ("rate",)), ("days_per_month", ("days",)), ("shift_hours", ("shift",)),
+                         ("alerts_per_day", ("alerts",)), ("evaluated_per_day", ("evaluated", "volume"))):
+        if any(w in lowered for w in words):
+            return field
+    return None
+
+
+class FalsePositiveCostForm(GateForm):
+    main_form_class = FalsePositiveCostMainForm
+
+
+def _money(value: Decimal) -> str:
+    return f"${value:,.2f}"
+
+
+class FalsePositiveCost(GateDefinition):
+    form_class = FalsePositiveCostForm
+
+    def structured_complete(self, data: dict[str, Any]) -> bool:
+        return compute(data) is not None
+
+    def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+        result = compute(data)
+        if result is None:
+            return []
+        limit = threshold()
+        if not exceeds(result, limit):
+            return []
+        targets = passing_targets(result, inputs_from(data), limit)
+        ways = []
+        if targets.max_alerts_per_day is not None:
+            ways.append(f"keep alerts at or below {targets.max_alerts_per_day:.1f} a day at PPV {result.ppv:.1%}")
+        if targets.min_ppv is not None:
+            ways.append(f"raise PPV to at least {targets.min_ppv:.1%} at {result.alerts_per_day:.1f} alerts a day")
+        return [Finding(
+            "block",
+            f"False alerts cost {_money(result.cost_per_month)} a month, {_money(targets.excess)} over the "
+            f"{_money(limit)} threshold. To pass, " + ", or ".join(ways) + ".",
+            "cost",
+        )]
+
+    def working(self, data: dict[str, Any]) -> dict[str, Any]:
+        result = compute(data)
+        if result is None:
+            return {}
+        limit = threshold()
+        return {
+            "steps": result.steps,
+            "verdict": (f"{_money(result.cost_per_month)} a month against a threshold of {_money(limit)}: "
+                        + ("over — blocks." if exceeds(result, limit) else "within the threshold.")),
+        }
+
+    def describe(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+        if not data:
+            return []
+        rows = [("Alert volume", dict(MODES).get(data.get("mode"), "?"))]
+        if data.get("mode") == "measured":
+            rows += [("Alerts per day", str(data.get("alerts_per_day"))), ("PPV", str(data.get("ppv")))]
+        else:
+            rows += [(f"Evaluated per day ({data.get('population_unit', '')})", str(data.get("evaluated_per_day"))),
+                     ("Sensitivity", str(data.get("sensitivity"))), ("Specificity", str(data.get("specificity"))),
+                     ("Prevalence", str(data.get("prevalence")))]
+        rows += [("Source of the volume", data.get("volume_source", "")),
+                 ("Minutes per false alert", str(data.get("minutes_per_false_alert"))),
+                 ("Responder", f"{data.get('responder_role', '')} at ${data.get('hourly_rate')}/h"),
+                 ("Days per month / shift", f"{data.get('days_per_month')} days, {data.get('shift_hours')} h shifts")]
+        return rows
+
+
+GATE = FalsePositiveCost(
     key="false-positive-cost",
     title="False-positive cost",
     order=2,
@@ -11,6 +180,8 @@ GATE = GateDefinition(
         "portfolio threshold, so the tool does not flood responders with noise."
     ),
     items=(
+        Item("burden-calculation", "Burden calculation", "Alert volume, precision and responder time, in the form above.",
+             structured=True),
         Item("alert-volume-source", "Source of the alert volume",
              "A silent-mode run or retrospective replay showing alerts per day and PPV."),
         Item("time-motion-study", "Source of minutes per false alert",

@@ -1,8 +1,117 @@
-"""Gate 3 — Paper fallback (downtime), SPEC §4.3."""
+"""Gate 3 — Paper fallback (downtime), SPEC §4.3.
 
-from .base import GateDefinition, Item
+Blocks without a documented procedure or a paper checklist (evidence items), when the last
+drill is older than HEALTHPM_DRILL_MAX_AGE_DAYS (365: a drill exactly 365 days old passes,
+366 blocks), or when the last drill failed.
+"""
 
-GATE = GateDefinition(
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from .base import Finding, GateDefinition, Item
+from .forms_base import DataForm, DateInput, GateForm, yes_no_field
+
+OUTCOMES = [
+    ("passed", "Passed: every decision made on paper in time"),
+    ("passed_with_findings", "Passed with findings (corrective actions logged)"),
+    ("failed", "Failed"),
+]
+
+
+def drill_age_days(drill_date: date, today: date) -> int:
+    return (today - drill_date).days
+
+
+def max_drill_age() -> int:
+    return settings.HEALTHPM_DRILL_MAX_AGE_DAYS
+
+
+class PaperFallbackMainForm(DataForm):
+    procedure_owner = forms.CharField(max_length=120, label="Owner of the downtime procedure",
+                                      help_text="A named person or role, e.g. nurse manager, 5 West.")
+    notification_path = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="How staff learn the system is down",
+                                        help_text="e.g. overhead page + Epic downtime banner + secure chat to charge nurses.")
+    checklist_covers_all_decisions = yes_no_field("The paper checklist reproduces every decision the AI makes")
+    last_drill_date = forms.DateField(widget=DateInput, label="Last downtime drill")
+    drill_outcome = forms.ChoiceField(choices=OUTCOMES, label="Drill outcome")
+    drill_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Drill findings")
+    outage_replay = yes_no_field("Edge cases replayed from past outage logs")
+    outage_replay_reference = forms.CharField(required=False, max_length=200, label="Outage log reference",
+                                              help_text="e.g. INC-2025-0412, 6-hour Epic outage.")
+
+    def clean_last_drill_date(self):
+        value = self.cleaned_data["last_drill_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The drill date is in the future; record a drill that has happened.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outage_replay") and not (cleaned.get("outage_replay_reference") or "").strip():
+            self.add_error("outage_replay_reference", "Name the outage log the edge cases were replayed from.")
+        return cleaned
+
+
+class PaperFallbackForm(GateForm):
+    main_form_class = PaperFallbackMainForm
+
+
+class PaperFallback(GateDefinition):
+    form_class = PaperFallbackForm
+
+    def structured_complete(self, data: dict[str, Any]) -> bool:
+        return bool(data.get("last_drill_date") and data.get("procedure_owner"))
+
+    def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+        if not data:
+            return []
+        found = []
+        limit = max_drill_age()
+        drill = date.fromisoformat(data["last_drill_date"])
+        age = drill_age_days(drill, today)
+        if age > limit:
+            found.append(Finding("block", f"The last downtime drill ({drill.isoformat()}) is {age} days old; the limit is "
+                                          f"{limit} days. Run a drill and record it.", "last_drill_date"))
+        if data.get("drill_outcome") == "failed":
+            found.append(Finding("block", f"The last downtime drill ({drill.isoformat()}) failed. Fix the procedure and "
+                                          "run a drill that passes.", "drill_outcome"))
+        if data.get("checklist_covers_all_decisions") is False:
+            found.append(Finding("block", "The paper checklist does not reproduce every decision the AI makes: "
+                                          "extend it before launch.", "checklist_covers_all_decisions"))
+        if not data.get("outage_replay"):
+            found.append(Finding("warn", "No edge cases were replayed from past outage logs.", "outage_replay"))
+        return found
+
+    def working(self, data: dict[str, Any]) -> dict[str, Any]:
+        if not data.get("last_drill_date"):
+            return {}
+        drill = date.fromisoformat(data["last_drill_date"])
+        today = timezone.localdate()
+        age = drill_age_days(drill, today)
+        return {"facts": [
+            ("Drill age", f"{today.isoformat()} − {drill.isoformat()} = {age} days (limit {max_drill_age()})"),
+            ("Next drill due by", date.fromordinal(drill.toordinal() + max_drill_age()).isoformat()),
+        ]}
+
+    def describe(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+        if not data:
+            return []
+        yn = {True: "yes", False: "no"}
+        return [
+            ("Procedure owner", data.get("procedure_owner", "")),
+            ("How staff learn it is down", data.get("notification_path", "")),
+            ("Checklist reproduces every AI decision", yn.get(data.get("checklist_covers_all_decisions"), "?")),
+            ("Last drill", f"{data.get('last_drill_date')} — {dict(OUTCOMES).get(data.get('drill_outcome'), '')}"),
+            ("Drill findings", data.get("drill_notes", "") or "—"),
+            ("Outage-log replay", f"{yn.get(data.get('outage_replay'), '?')} {data.get('outage_replay_reference', '')}".strip()),
+        ]
+
+
+GATE = PaperFallback(
     key="paper-fallback",
     title="Paper fallback",
     order=3,
@@ -11,6 +120,7 @@ GATE = GateDefinition(
         "supports on paper, and that procedure has been drilled within the last year."
     ),
     items=(
+        Item("downtime-plan", "Downtime plan", "Owner, notification path, last drill, in the form above.", structured=True),
         Item("downtime-procedure", "Documented downtime procedure",
              "The approved procedure staff follow when the system is unavailable."),
         Item("paper-checklist", "Paper checklist",

@@ -1,0 +1,14 @@
+from django.contrib import admin
+
+from .models import ProxyVariable, SourceSystem
+
+
+@admin.register(SourceSystem)
+class SourceSystemAdmin(admin.ModelAdmin):
+    list_display = ("name", "approved", "description")
+    list_filter = ("approved",)
+
+
+@admin.register(ProxyVariable)
+class ProxyVariableAdmin(admin.ModelAdmin):
+    list_display = ("label", "match_terms")
