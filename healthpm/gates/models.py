@@ -78,7 +78,11 @@ class Gate(models.Model):
     def blockers(self, *, today: date | None = None) -> list[str]:
         """Everything that stops submission, in plain words naming the item or field."""
         today = today or timezone.localdate()
-        messages = [f"No current evidence for “{item.label}”." for item in self.missing_items(today=today)]
+        messages = [
+            f"“{item.label}” is not filled in yet: complete the form above." if item.structured
+            else f"No current evidence for “{item.label}”: upload a file or add a link."
+            for item in self.missing_items(today=today)
+        ]
         messages += [f.message for f in self.findings(today=today) if f.blocks]
         return messages
 
