@@ -11,3 +11,9 @@ def num(value, places: int = 4) -> str:
     if value is None or value == "":
         return "—"
     return format_number(value, int(places))
+
+
+@register.filter
+def col(form, field_name: str) -> str:
+    """Bootstrap column class for a field: the form's `columns` map, else half width."""
+    return getattr(form, "columns", {}).get(field_name, "col-md-6")

@@ -57,6 +57,7 @@ class VendorRowForm(RowForm):
 
 
 class BaaPhiMainForm(DataForm):
+    columns = {"identifiers": "col-12", "minimum_necessary": "col-12"}
     identifiers = forms.MultipleChoiceField(
         required=False, choices=SAFE_HARBOR_IDENTIFIERS, widget=forms.CheckboxSelectMultiple,
         label="HIPAA Safe Harbor identifiers the system touches",

@@ -30,6 +30,7 @@ def compute(data: dict[str, Any]) -> LoadResult | None:
 
 
 class CognitiveLoadMainForm(DataForm):
+    columns = {"task": "col-12", "roles_before": "col-md-6", "roles_after": "col-md-6"}
     task = forms.CharField(max_length=200, label="Task measured", help_text="e.g. reviewing a sepsis alert and deciding on a bundle.")
     before_minutes = forms.FloatField(min_value=0, label="Time on task before (mean minutes per case)")
     after_minutes = forms.FloatField(min_value=0, label="Time on task with the AI (mean minutes per case)",

@@ -31,6 +31,7 @@ def max_drill_age() -> int:
 
 
 class PaperFallbackMainForm(DataForm):
+    columns = {"notification_path": "col-12", "drill_notes": "col-12"}
     procedure_owner = forms.CharField(max_length=120, label="Owner of the downtime procedure",
                                       help_text="A named person or role, e.g. nurse manager, 5 West.")
     notification_path = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="How staff learn the system is down",

@@ -54,6 +54,8 @@ class RegulatoryMainForm(DataForm):
             self.fields[f"{key}_rationale"] = forms.CharField(
                 label="Rationale", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
         self.order_fields([f for key, _ in CRITERIA for f in (key, f"{key}_rationale")] + ["guidance_edition"])
+        self.columns = {**{key: "col-md-5" for key, _ in CRITERIA}, **{f"{key}_rationale": "col-md-7" for key, _ in CRITERIA},
+                        "guidance_edition": "col-12"}
 
     def clean(self):
         cleaned = super().clean()
