@@ -11,6 +11,21 @@ from healthpm.accounts import roles
 from tests.factories import PASSWORD, UserFactory
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, test on a file rather than shared-cache memory.
+
+    Threads in a transactional test (two officers deciding at once) then wait for the
+    writer lock like two PostgreSQL sessions wait for a row lock, instead of failing with
+    "database table is locked". PostgreSQL (CI) is left as configured.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test_healthpm.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path, request):
     """Mail to locmem, files under tmp_path, fast hashing and Celery in process.
