@@ -102,7 +102,7 @@ def gate_preview(request, slug, key):
         data = form.to_data()
         findings = gate.definition.findings(data, today=timezone.localdate())
         context.update({
-            "preview_blockers": [f.message for f in findings if f.blocks],
+            "data_blockers": [f.message for f in findings if f.blocks],
             "warnings": [f for f in findings if not f.blocks],
             "working": gate.definition.working(data),
         })

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 from healthpm.lib.burden import format_number
@@ -17,3 +19,11 @@ def num(value, places: int = 4) -> str:
 def col(form, field_name: str) -> str:
     """Bootstrap column class for a field: the form's `columns` map, else half width."""
     return getattr(form, "columns", {}).get(field_name, "col-md-6")
+
+
+@register.filter
+def money(value) -> str:
+    """US dollars to the cent with grouped thousands: $7,350.00."""
+    if value is None or value == "":
+        return "—"
+    return f"${Decimal(str(value)):,.2f}"

@@ -75,6 +75,8 @@ class AuditableInputs(GateDefinition):
         return bool(data.get("inputs"))
 
     def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+        if not data:
+            return []  # unfilled: the missing "Input inventory" item already says so
         inputs = data.get("inputs") or []
         if not inputs:
             return [Finding("block", "The input inventory is empty: list every input the model uses.", "inputs")]
