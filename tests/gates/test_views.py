@@ -1,0 +1,126 @@
+"""The gate page: submit and decide through HTTP, refusals shown on the page (SPEC §2, §10)."""
+
+import pytest
+from django.urls import reverse
+
+from healthpm.core.errors import WorkflowError
+from healthpm.gates.models import GateDecision, GateStatus
+from healthpm.gates.services import gate_submit
+from tests.factories import InitiativeFactory, db_state, evidence_gate, fresh, gate_of, submitted_gate
+
+pytestmark = pytest.mark.django_db
+
+GATE = "auditable-inputs"
+MISSING = "No current evidence for “Data dictionary or lineage document”"
+
+
+def test_it_refuses_submission_without_evidence_listing_the_item(pm):
+    initiative = InitiativeFactory(owner=pm)
+    gate = evidence_gate(gate_of(initiative, GATE), pm, skip=("data-dictionary",))
+    before = db_state(initiative)
+
+    with pytest.raises(WorkflowError) as refused:
+        gate_submit(gate=gate, by=pm)
+
+    assert "cannot be submitted yet" in refused.value.message
+    assert len(refused.value.details) == 1 and refused.value.details[0].startswith(MISSING)
+    assert db_state(initiative) == before
+
+
+def test_the_page_refuses_submission_without_evidence_and_shows_the_item(pm, login):
+    initiative = InitiativeFactory(owner=pm)
+    evidence_gate(gate_of(initiative, GATE), pm, skip=("data-dictionary",))
+    client = login(pm)
+    before = db_state(initiative)
+
+    response = client.post(reverse("gates:submit", args=[initiative.slug, GATE]), {"note": ""})
+
+    assert response.status_code == 400
+    assert MISSING in response.content.decode()
+    assert db_state(initiative) == before
+
+
+def test_the_page_submits_an_evidenced_gate(pm, login):
+    initiative = InitiativeFactory(owner=pm)
+    gate = evidence_gate(gate_of(initiative, GATE), pm)
+
+    response = login(pm).post(reverse("gates:submit", args=[initiative.slug, GATE]), {"note": "Ready."}, follow=True)
+
+    assert response.status_code == 200
+    assert "submitted. Compliance officers have been notified." in response.content.decode()
+    assert fresh(gate).status == GateStatus.SUBMITTED
+
+
+def test_the_gate_page_shows_what_blocks_it_and_the_next_gate(pm, login):
+    initiative = InitiativeFactory(owner=pm)
+
+    page = login(pm).get(reverse("gates:detail", args=[initiative.slug, GATE])).content.decode()
+
+    assert MISSING in page
+    assert f'href="/initiatives/{initiative.slug}/gates/false-positive-cost/"' in page
+
+
+def test_compliance_sees_the_decision_form_and_approves(pm, compliance, login):
+    initiative = InitiativeFactory(owner=pm)
+    gate = submitted_gate(initiative, pm)
+    client = login(compliance)
+    assert "Record decision" in client.get(reverse("gates:detail", args=[initiative.slug, GATE])).content.decode()
+
+    response = client.post(reverse("gates:decide", args=[initiative.slug, GATE]), {"decision": "approved"})
+
+    assert response.status_code == 302
+    decision = GateDecision.objects.get(gate=gate)
+    assert (decision.decision, decision.decided_by) == ("approved", compliance)
+
+
+def test_the_team_does_not_see_the_decision_form(pm, login):
+    initiative = InitiativeFactory(owner=pm)
+    submitted_gate(initiative, pm)
+
+    page = login(pm).get(reverse("gates:detail", args=[initiative.slug, GATE])).content.decode()
+
+    assert "Record decision" not in page and "waiting for a compliance decision" in page
+
+
+def test_a_rejection_without_reason_is_refused_on_the_page(pm, compliance, login):
+    initiative = InitiativeFactory(owner=pm)
+    submitted_gate(initiative, pm)
+    client = login(compliance)
+    before = db_state(initiative)
+
+    response = client.post(reverse("gates:decide", args=[initiative.slug, GATE]), {"decision": "rejected", "reason": ""})
+
+    assert response.status_code == 400
+    assert "Give the reason for rejecting" in response.content.decode()
+    assert db_state(initiative) == before
+
+
+def test_deciding_an_already_decided_gate_says_so(pm, compliance, compliance2, login):
+    initiative = InitiativeFactory(owner=pm)
+    submitted_gate(initiative, pm)
+    login(compliance).post(reverse("gates:decide", args=[initiative.slug, GATE]), {"decision": "approved"})
+
+    response = login(compliance2).post(reverse("gates:decide", args=[initiative.slug, GATE]),
+                                       {"decision": "rejected", "reason": "Too late."})
+
+    assert response.status_code == 409
+    assert "was already decided: approved by Grace Okafor" in response.content.decode()
+    assert GateDecision.objects.count() == 1
+
+
+@pytest.mark.parametrize("persona", ["leader", "pm2"])
+def test_leadership_and_other_pms_cannot_decide_by_crafted_post(pm, persona, request, login):
+    initiative = InitiativeFactory(owner=pm)
+    submitted_gate(initiative, pm)
+    client = login(request.getfixturevalue(persona))
+    before = db_state(initiative)
+
+    response = client.post(f"/initiatives/{initiative.slug}/gates/{GATE}/decide/", {"decision": "approved"})
+
+    assert response.status_code == 403
+    assert db_state(initiative) == before
+
+
+def test_an_unknown_gate_is_404(pm, login):
+    initiative = InitiativeFactory(owner=pm)
+    assert login(pm).get(f"/initiatives/{initiative.slug}/gates/horoscope/").status_code == 404
