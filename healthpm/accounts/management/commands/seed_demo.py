@@ -1,0 +1,205 @@
+"""`python manage.py seed_demo`: demo users for every role and initiatives in every state.
+
+Everything after the users is done through the same service functions the views call
+(initiative_create, evidence_add, gate_submit, gate_decide, initiative_sign), so the
+audit trail, digests and notifications are real. Running it again creates nothing twice:
+users are matched by username and an initiative whose slug exists is skipped entirely.
+"""
+
+import logging
+import os
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from healthpm.accounts import demo_data, demo_files, roles
+from healthpm.approvals.services import initiative_sign
+from healthpm.core.errors import WorkflowError
+from healthpm.gates.models import Evidence, Gate
+from healthpm.gates.services import Upload, evidence_add, gate_decide, gate_save_data, gate_submit
+from healthpm.initiatives.models import Initiative
+from healthpm.initiatives.services import initiative_create
+from healthpm.notifications.models import Notification
+
+CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
+
+
+@contextmanager
+def quiet_console_mail():
+    """The demo's console mail would bury the logins under ~80 e-mails: keep them in memory.
+
+    They are still written to the outbox and marked sent, exactly as in normal use.
+    """
+    if settings.EMAIL_BACKEND == CONSOLE_MAIL:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            yield
+    else:
+        yield
+
+
+def resolve(value, gate: Gate):
+    """Turn the relative markers of `demo_data` into what the gate's form would have saved."""
+    if isinstance(value, demo_data.DaysAgo):
+        return (timezone.localdate() - timedelta(days=value)).isoformat()
+    if isinstance(value, list):
+        return [resolve(v, gate) for v in value]
+    if isinstance(value, dict):
+        out = {k: resolve(v, gate) for k, v in value.items()}
+        baa = value.get("baa_evidence")
+        if isinstance(baa, demo_data.BaaOf):
+            agreement = Evidence.objects.filter(gate=gate, original_name=baa).order_by("-pk").first()
+            if agreement is None:
+                raise CommandError(f"Demo data error: no uploaded BAA named {baa} on {gate}.")
+            out.update(baa_evidence=str(agreement.pk), baa_effective=agreement.effective_date.isoformat(),
+                       baa_expiry=agreement.expiry_date.isoformat() if agreement.expiry_date else None)
+        elif "baa_evidence" in value:
+            out.update(baa_evidence="", baa_effective=None, baa_expiry=None)
+        return out
+    return value
+
+
+@contextmanager
+def quiet_logs(names=("weasyprint", "fontTools", "celery", "kombu")):
+    """WeasyPrint logs every rendering step, eager Celery every task and kombu that it has no broker."""
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+class Command(BaseCommand):
+    help = "Create demo users (printed with the demo password) and demo initiatives in every state. Idempotent."
+
+    def handle(self, *args, **options):
+        password = os.environ.get("HEALTHPM_DEMO_PASSWORD") or demo_data.PASSWORD
+        started = time.monotonic()
+        mail_before = Notification.objects.count()
+        with quiet_console_mail(), quiet_logs():
+            users, created_users = self.seed_users(password)
+            for spec in demo_data.INITIATIVES:
+                self.seed_initiative(spec, users, password)
+        mails = Notification.objects.count() - mail_before
+        self.stdout.write(
+            f"\nSeeded in {time.monotonic() - started:.1f} s: {len(created_users)} new user(s), "
+            f"{mails} notification e-mail(s) queued."
+        )
+        self.print_logins(users, created_users, password)
+
+    # --- users ---------------------------------------------------------------------------
+    def seed_users(self, password: str):
+        User = get_user_model()
+        users, created = {}, set()
+        for username, first, last, role, _about in demo_data.USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                email = f"{username}@{demo_data.EMAIL_DOMAIN}"
+                names = {"first_name": first, "last_name": last}
+                if role is None:
+                    user = User.objects.create_superuser(username, email, password, **names)
+                else:
+                    user = User.objects.create_user(username, email, password, **names)
+                    user.groups.add(self.group(getattr(roles, role)))
+                created.add(username)
+            users[username] = user
+        return users, created
+
+    @staticmethod
+    def group(name: str) -> Group:
+        try:
+            return Group.objects.get(name=name)
+        except Group.DoesNotExist:
+            raise CommandError(f"The role group “{name}” is missing. Run `python manage.py migrate` first.") from None
+
+    # --- initiatives ---------------------------------------------------------------------
+    def seed_initiative(self, spec: dict, users: dict, password: str) -> None:
+        slug = spec["slug"]
+        if Initiative.objects.filter(slug=slug).exists():
+            self.stdout.write(f"  {slug}: already exists, left unchanged")
+            return
+        final = spec.get("final")
+        if final and not users[final["by"]].check_password(password):
+            raise CommandError(
+                f"{final['by']} exists with a different password, so the demo signature for {slug} cannot be made. "
+                "Set HEALTHPM_DEMO_PASSWORD to that user's password and run seed_demo again."
+            )
+        try:
+            # One transaction per initiative: a failure leaves no half-seeded initiative behind
+            # (a later run would otherwise skip it as existing).
+            with transaction.atomic():
+                initiative = self.play(spec, users, password)
+        except WorkflowError as exc:
+            details = "; ".join(getattr(exc, "details", None) or [])
+            raise CommandError(f"Seeding {slug} failed: {exc} {details}".strip()) from exc
+        gates = ", ".join(f"{g.key} {g.status}" for g in initiative.gates.order_by("order"))
+        self.stdout.write(f"  {slug}: {initiative.status} ({gates})")
+
+    def play(self, spec: dict, users: dict, password: str) -> Initiative:
+        owner = users[spec["owner"]]
+        initiative = initiative_create(
+            by=owner, fields=spec["fields"], slug=spec["slug"],
+            collaborators=[users[name] for name in spec.get("collaborators", ())],
+        )
+        for key, gate_spec in spec["gates"].items():
+            gate = Gate.objects.get(initiative=initiative, key=key)
+            # Evidence first: the BAA gate's vendor rows point at the uploaded agreements.
+            for evidence in gate_spec.get("evidence", ()):
+                self.attach(gate, evidence, spec, users)
+            if "data" in gate_spec:
+                gate_save_data(gate=gate, by=owner, data=resolve(gate_spec["data"], gate))
+            for step, args in gate_spec.get("flow", ()):
+                if step == "save":
+                    gate_save_data(gate=gate, by=owner, data=resolve(args, gate))
+                elif step == "submit":
+                    gate_submit(gate=gate, by=users[args["by"] or spec["owner"]], note=args["note"])
+                elif step == "decide":
+                    gate_decide(gate=gate, by=users[args["by"]], decision=args["decision"], reason=args["reason"])
+                elif step == "replace":
+                    current = (Evidence.objects.filter(gate=gate, item_key=args["item"], superseded_at__isnull=True)
+                               .order_by("-pk").first())
+                    self.attach(gate, args, spec, users, replaces=current)
+                else:
+                    raise ValueError(f"unknown step {step!r} in {spec['slug']}/{key}")
+        final = spec.get("final")
+        if final:
+            initiative_sign(initiative=initiative, by=users[final["by"]], password=password,
+                            meaning=final["meaning"], statement=final["statement"])
+        initiative.refresh_from_db()
+        return initiative
+
+    @staticmethod
+    def attach(gate: Gate, ev: dict, spec: dict, users: dict, replaces: Evidence | None = None) -> Evidence:
+        today = timezone.localdate()
+        effective = today - timedelta(days=ev["days_ago"])
+        expiry = today + timedelta(days=ev["expires_in"]) if ev["expires_in"] is not None else None
+        upload = None
+        if "builder" in ev:
+            facts = {**spec.get("facts", {}), "ref": f"{spec['slug']}/{ev['name']}", **ev["facts"]}
+            upload = Upload(name=ev["name"], data=demo_files.build(ev["builder"], facts, effective, expiry))
+        return evidence_add(
+            gate=gate, by=users[ev["by"] or spec["owner"]], item_key=ev["item"], effective_date=effective,
+            expiry_date=expiry, upload=upload, url=ev.get("url", ""), title=ev["title"], replaces=replaces,
+        )
+
+    # --- output --------------------------------------------------------------------------
+    def print_logins(self, users: dict, created: set, password: str) -> None:
+        out = self.stdout
+        out.write(self.style.SUCCESS(f"\nhealthpm demo is ready. Open {settings.SITE_URL} and sign in."))
+        out.write(f"Password for every demo login: {password}\n")
+        out.write(f"  {'login':<12} {'role':<22} who")
+        for username, _first, _last, role, about in demo_data.USERS:
+            role_label = getattr(roles, role) if role else "Administrator"
+            note = "" if username in created or users[username].check_password(password) else "  (existing user, password not changed)"
+            out.write(f"  {username:<12} {role_label:<22} {about}{note}")

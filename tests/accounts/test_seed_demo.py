@@ -1,0 +1,110 @@
+"""`manage.py seed_demo`: users for every role, initiatives in every state, idempotent."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from healthpm.accounts import demo_data, roles
+from healthpm.approvals.models import Signature
+from healthpm.audit.models import AuditEvent
+from healthpm.audit.services import verify_chain
+from healthpm.gates.models import Evidence, Gate, GateDecision
+from healthpm.initiatives.models import Initiative
+from healthpm.notifications.models import Notification
+
+EXPECTED_STATUS = {
+    "sepsis-early-warning": "approved",
+    "prior-auth-triage": "in_review",
+    "no-show-prediction": "changes_requested",
+    "alert-ranking": "draft",
+    "visit-note-summarization": "in_review",
+    "derm-referral-triage": "in_review",
+    "hf-readmission-risk": "ready",
+}
+EXPECTED_ROLE = {"pm": roles.PRODUCT_MANAGER, "pm2": roles.PRODUCT_MANAGER, "compliance": roles.COMPLIANCE,
+                 "compliance2": roles.COMPLIANCE, "leader": roles.LEADERSHIP}
+
+
+@pytest.fixture(autouse=True)
+def _seed_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from healthpm.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict:
+    models = (get_user_model(), Initiative, Gate, Evidence, GateDecision, Signature, AuditEvent, Notification)
+    return {m.__name__: m.objects.count() for m in models}
+
+
+def test_seed_demo_builds_every_state_once_and_prints_the_logins(db, settings, monkeypatch):
+    monkeypatch.delenv("HEALTHPM_DEMO_PASSWORD", raising=False)
+    first = seed()
+    after_first = counts()
+    second = seed()
+
+    assert counts() == after_first, "a second run must create nothing"
+    assert after_first["Initiative"] == len(EXPECTED_STATUS)
+    for output in (first, second):
+        assert demo_data.PASSWORD in output
+        assert settings.SITE_URL in output
+        for username, *_ in demo_data.USERS:
+            assert f"  {username} " in output
+
+    statuses = dict(Initiative.objects.values_list("slug", "status"))
+    assert statuses == EXPECTED_STATUS
+
+    User = get_user_model()
+    for username, role in EXPECTED_ROLE.items():
+        user = User.objects.get(username=username)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert user.check_password(demo_data.PASSWORD)
+        assert user.email == f"{username}@demo-hospital.org" and user.get_full_name()
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+
+    sepsis = Initiative.objects.get(slug="sepsis-early-warning")
+    signature = Signature.objects.get(initiative=sepsis, voided_at__isnull=True)
+    assert signature.signer.username == "compliance" and signature.meaning == "approved" and signature.statement
+    assert set(sepsis.gates.values_list("status", flat=True)) == {"approved"}
+    assert sepsis.collaborators.filter(username="pm2").exists()
+
+    rejected = GateDecision.objects.get(gate__initiative__slug="no-show-prediction", decision="rejected")
+    assert rejected.gate.key == "false-positive-cost" and "$5,000" in rejected.reason
+    # The prior-auth story: a rejected survey replaced by a measured study, kept in history.
+    assert Evidence.objects.filter(gate__initiative__slug="prior-auth-triage", superseded_at__isnull=False).count() == 1
+
+    files = Evidence.objects.filter(kind="file")
+    assert files.exists() and Evidence.objects.filter(kind="link").exists()
+    for evidence in files:
+        head = evidence.file.read(5)
+        evidence.file.close()
+        assert head == b"%PDF-" if evidence.original_name.endswith(".pdf") else head.startswith(b"input")
+        assert str(settings.MEDIA_ROOT) in evidence.file.path
+
+    assert Evidence.objects.filter(expiry_date__lt=sepsis.created_at.date()).exists(), "an expired BAA for the dashboard"
+    checked, broken = verify_chain()
+    assert broken is None and checked == after_first["AuditEvent"]
+    call_command("verify_audit", stdout=io.StringIO())  # exits 0
+
+
+def test_it_refuses_to_sign_with_a_password_the_existing_officer_does_not_have(db, monkeypatch):
+    get_user_model().objects.create_user("compliance", "c@demo-hospital.org", "another-password-1")
+    monkeypatch.delenv("HEALTHPM_DEMO_PASSWORD", raising=False)
+    with pytest.raises(CommandError, match="HEALTHPM_DEMO_PASSWORD"):
+        seed()
+    assert not Initiative.objects.exists()
