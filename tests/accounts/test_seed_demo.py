@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from healthpm.accounts import demo_data, roles
 from healthpm.approvals.models import Signature
+from healthpm.approvals.services import final_decision_blockers, gates_of
 from healthpm.audit.models import AuditEvent
 from healthpm.audit.services import verify_chain
 from healthpm.gates.models import Evidence, Gate, GateDecision
@@ -84,7 +85,15 @@ def test_seed_demo_builds_every_state_once_and_prints_the_logins(db, settings, m
     assert sepsis.collaborators.filter(username="pm2").exists()
 
     rejected = GateDecision.objects.get(gate__initiative__slug="no-show-prediction", decision="rejected")
-    assert rejected.gate.key == "false-positive-cost" and "$5,000" in rejected.reason
+    assert rejected.gate.key == "paper-fallback" and "tabletop" in rejected.reason
+    # Structured data (issue 3): sepsis passes every rule, no-show fails the false-positive cost gate.
+    for gate in sepsis.gates.all():
+        assert gate.blockers() == [], gate.key
+    assert final_decision_blockers(sepsis, gates_of(sepsis), meaning="approved") == []
+    no_show_cost = Gate.objects.get(initiative__slug="no-show-prediction", key="false-positive-cost")
+    assert any("over the $5,000.00 threshold" in b for b in no_show_cost.blockers())
+    assert Gate.objects.filter(initiative__slug="alert-ranking").exclude(data={}).exists()
+    assert Gate.objects.filter(initiative__slug="alert-ranking", data={}).exists(), "part-filled"
     # The prior-auth story: a rejected survey replaced by a measured study, kept in history.
     assert Evidence.objects.filter(gate__initiative__slug="prior-auth-triage", superseded_at__isnull=False).count() == 1
 
