@@ -109,3 +109,16 @@ def can_reopen(user, initiative: Initiative) -> bool:
 
 def require_reopen(user, initiative: Initiative) -> None:
     require_decide(user, initiative)
+
+
+# --- dossiers (SPEC §6) ------------------------------------------------------------------
+def can_export_dossier(user, initiative: Initiative) -> bool:
+    """The team, compliance and leadership generate dossiers; whoever sees the initiative downloads them."""
+    return user.is_authenticated and (
+        can_edit(user, initiative) or roles.is_compliance(user) or roles.is_leader(user)
+    )
+
+
+def require_export_dossier(user, initiative: Initiative) -> None:
+    if not can_export_dossier(user, initiative):
+        raise PermissionDenied("Only the initiative's team, compliance and leadership generate dossiers.")

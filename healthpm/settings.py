@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "healthpm.approvals",
     "healthpm.notifications",
     "healthpm.dashboard",
+    "healthpm.dossier",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "healthpm.notifications.tasks.send_pending_notifications",
         "schedule": 300.0,
     },
+    "render-pending-dossiers": {
+        "task": "healthpm.dossier.tasks.render_pending_dossiers",
+        "schedule": 120.0,
+    },
 }
 
 # --- E-mail ----------------------------------------------------------------------------
@@ -209,6 +214,12 @@ HEALTHPM_FP_COST_THRESHOLD_USD = env_int("HEALTHPM_FP_COST_THRESHOLD_USD", 5000)
 HEALTHPM_DRILL_MAX_AGE_DAYS = env_int("HEALTHPM_DRILL_MAX_AGE_DAYS", 365)
 # Forwarded-for is only trusted behind a proxy the deployment controls.
 HEALTHPM_TRUST_X_FORWARDED_FOR = env_bool("HEALTHPM_TRUST_X_FORWARDED_FOR", False)
+
+# --- Dossier signing (SPEC §6): the deployment's PKCS#12 certificate and its passphrase ----
+HEALTHPM_SIGNING_P12 = Path(os.environ.get("HEALTHPM_SIGNING_P12", VAR_DIR / "signing" / "healthpm-signing.p12"))
+# The constant only ever protects the demo's self-signed certificate (DEBUG); production sets its own.
+HEALTHPM_SIGNING_PASSPHRASE = env_str("HEALTHPM_SIGNING_PASSPHRASE") or ("healthpm-demo-signing" if DEBUG else "")
+HEALTHPM_DOSSIER_TIME_LIMIT = env_int("HEALTHPM_DOSSIER_TIME_LIMIT", 180)
 
 LOGGING = {
     "version": 1,

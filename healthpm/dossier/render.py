@@ -1,0 +1,168 @@
+"""The dossier as a PDF: the facts gathered from the database, a Django template, WeasyPrint.
+
+The renderer never touches the network. Its URL fetcher serves only our own static files
+(found through the staticfiles finders) and raises for any other address, which stops
+the rendering: a dossier that silently lost its stylesheet is worse than no dossier.
+"""
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone as dt_timezone
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+# WeasyPrint reports each rendering step at INFO; the worker log needs only its warnings.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+from weasyprint import HTML  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+from healthpm.accounts import roles
+from healthpm.audit.models import AuditEvent
+from healthpm.gates.models import Evidence, Gate, GateDecision
+from healthpm.initiatives.models import Initiative, Status
+
+# Relative URLs in the template resolve against this origin; the fetcher maps it to disk.
+BASE_URL = "https://healthpm.invalid/"
+_MIME = {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg"}
+# Long audit values are cut in the PDF; the full event stays in the trail (named by its hash).
+_VALUE_LIMIT = 240
+
+
+class ForbiddenURL(ValueError):
+    pass
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serve `<BASE_URL><STATIC_URL>…` from the staticfiles finders; refuse everything else."""
+
+    def __init__(self):
+        super().__init__(fail_on_errors=True, allowed_protocols=())
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        origin = urlsplit(BASE_URL)
+        static_prefix = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL
+        if (parts.scheme, parts.netloc) != (origin.scheme, origin.netloc) or not parts.path.startswith(static_prefix):
+            raise ForbiddenURL(f"The dossier renderer loads only our static files, not {url}")
+        relative = unquote(parts.path[len(static_prefix):])
+        if ".." in relative.split("/"):
+            raise ForbiddenURL(f"Refusing a path outside the static files: {url}")
+        found = finders.find(relative)
+        if not found:
+            raise ForbiddenURL(f"No static file {relative}")
+        suffix = "." + relative.rsplit(".", 1)[-1].lower() if "." in relative else ""
+        with open(found, "rb") as fh:
+            body = fh.read()
+        return URLFetcherResponse(url, body, {"Content-Type": _MIME.get(suffix, "application/octet-stream")})
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    data: bytes
+    pages: int
+
+
+@dataclass
+class GateSection:
+    gate: Gate
+    definition: Any
+    items: list
+    described: list
+    tables: list
+    working: dict
+    findings: list
+    decisions: list
+    approval: GateDecision | None
+    approval_matches: bool
+    evidence: list = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"gate-{self.gate.key}"
+
+
+def _name(user) -> str:
+    return roles.printed_name(user) if user is not None else "—"
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= _VALUE_LIMIT else text[:_VALUE_LIMIT] + " …"
+
+
+def audit_changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
+    """(field, before, after) for what an event changed, in plain text, values cut to length."""
+    if not isinstance(before, dict) and not isinstance(after, dict):
+        return [] if before is None and after is None else [("", _short(before or ""), _short(after or ""))]
+    before, after = before or {}, after or {}
+    rows = []
+    for key in list(dict.fromkeys([*before, *after])):
+        old, new = before.get(key), after.get(key)
+        if old == new and key in before:
+            continue
+        rows.append((key, "" if old is None else _short(old), "" if new is None else _short(new)))
+    return rows
+
+
+def dossier_context(initiative: Initiative, *, version: int, final: bool, generated_at: datetime,
+                    certificate=None) -> dict:
+    """Everything the PDF shows, read in a fixed number of queries."""
+    today = timezone.localdate()
+    gates = list(
+        Gate.objects.filter(initiative=initiative).order_by("order").select_related("submitted_by").prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.select_related("author")),
+            Prefetch("decisions", queryset=GateDecision.objects.select_related("decided_by")),
+        )
+    )
+    sections, register = [], []
+    for gate in gates:
+        gate.initiative = initiative
+        definition = gate.definition
+        labels = {item.key: item.label for item in definition.items}
+        evidence = sorted(gate.evidence.all(), key=lambda e: (e.item_key, -e.version, -e.pk))
+        rows = [{"e": e, "gate": gate, "item": labels.get(e.item_key, e.item_key), "state": e.state(today)}
+                for e in evidence]
+        register += rows
+        sections.append(GateSection(
+            gate=gate, definition=definition, items=gate.item_status(today=today),
+            described=definition.describe(gate.data), tables=definition.tables(gate.data),
+            working=definition.working(gate.data) if gate.data else {},
+            findings=gate.findings(today=today) if gate.data else [],
+            decisions=sorted(gate.decisions.all(), key=lambda d: d.pk),
+            approval=gate.current_approval(), approval_matches=gate.approval_matches(today=today),
+            evidence=rows,
+        ))
+    signatures = list(initiative.signatures.select_related("signer", "voided_by").order_by("signed_at", "pk"))
+    events = list(AuditEvent.objects.for_initiative(initiative).order_by("id"))
+    trail = [{"e": e, "changes": audit_changes(e.before, e.after)} for e in events]
+    return {
+        "initiative": initiative,
+        "owner_name": _name(initiative.owner),
+        "collaborators": [_name(u) for u in initiative.collaborators.order_by("last_name", "first_name")],
+        "version": version,
+        "final": final,
+        "draft": not final,
+        "generated_at": generated_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sections": sections,
+        "register": register,
+        "superseded_count": sum(1 for r in register if r["state"] == "superseded"),
+        "signatures": signatures,
+        "current_signature": next((s for s in reversed(signatures) if s.voided_at is None), None),
+        "trail": trail,
+        "approved": initiative.status == Status.APPROVED,
+        "certificate": certificate,
+        "site_url": settings.SITE_URL.rstrip("/"),
+    }
+
+
+def render_pdf(context: dict) -> RenderedPdf:
+    html = render_to_string("pdf/dossier.html", context)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
+    return RenderedPdf(data=document.write_pdf(), pages=len(document.pages))

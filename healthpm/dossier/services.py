@@ -1,0 +1,261 @@
+"""Requesting, generating and verifying dossiers (SPEC §6)."""
+
+import hashlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from healthpm import access
+from healthpm.approvals.services import current_signature
+from healthpm.audit.services import record
+from healthpm.initiatives.models import Initiative, Status
+
+from . import render, signing
+from .models import Dossier, dossier_upload_to
+
+log = logging.getLogger(__name__)
+
+
+# --- requesting ---------------------------------------------------------------------------
+@dataclass
+class Request:
+    dossier: Dossier
+    queued: bool | None = None  # None until the commit hook ran; False when the broker refused
+
+
+def _next_version(initiative: Initiative) -> int:
+    return (Dossier.objects.filter(initiative=initiative).aggregate(v=Max("version"))["v"] or 0) + 1
+
+
+def _queue(request: Request) -> None:
+    from .tasks import generate_dossier
+
+    try:
+        generate_dossier.delay(request.dossier.pk)
+    except Exception as exc:  # broker down: the row stays pending for render_pending_dossiers
+        log.warning("dossier %s stays pending, could not queue: %s", request.dossier.pk, exc)
+        request.queued = False
+    else:
+        request.queued = True
+
+
+def dossier_request(*, initiative: Initiative, by) -> Request:
+    """Create the next version as a pending row and queue its rendering after commit."""
+    with transaction.atomic():
+        # The row lock serialises version numbers per initiative.
+        initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        if not access.can_export_dossier(by, initiative):
+            raise PermissionDenied("Only the initiative's team, compliance and leadership generate dossiers.")
+        dossier = Dossier.objects.create(initiative=initiative, version=_next_version(initiative), requested_by=by,
+                                         kind=_kind_for(initiative))
+        record("dossier_requested", actor=by, obj=dossier, initiative=initiative,
+               after={"version": dossier.version, "initiative_status": initiative.status})
+        request = Request(dossier)
+        transaction.on_commit(lambda: _queue(request))
+    return request
+
+
+def _kind_for(initiative: Initiative) -> str:
+    return Dossier.Kind.FINAL if initiative.status == Status.APPROVED else Dossier.Kind.DRAFT
+
+
+# --- generating ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BuiltPdf:
+    data: bytes
+    pages: int
+    kind: str
+
+
+def build_pdf(initiative: Initiative, *, version: int) -> BuiltPdf:
+    """Render the dossier and, when the initiative is approved, sign it. Nothing is stored."""
+    final = initiative.status == Status.APPROVED
+    # Load the certificate first: a missing certificate should fail before seconds of rendering.
+    signer = signing.load_signer() if final else None
+    context = render.dossier_context(
+        initiative, version=version, final=final, generated_at=timezone.now(),
+        certificate=signing.describe(signer.signing_cert) if signer else None,
+    )
+    pdf = render.render_pdf(context)
+    data = pdf.data
+    if signer is not None:
+        signature = current_signature(initiative)
+        data = signing.sign_pdf(
+            data, signer, location=settings.SITE_URL,
+            reason=f"healthpm launch-readiness dossier v{version} of {initiative.slug}: "
+                   f"{signature.manifestation if signature else 'approved'}",
+        )
+    return BuiltPdf(data=data, pages=pdf.pages, kind=Dossier.Kind.FINAL if final else Dossier.Kind.DRAFT)
+
+
+class _CompletedFile(File):
+    """A finished temp file: FileSystemStorage moves it into place instead of copying chunks."""
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
+
+def _claim(dossier_id: int) -> bool:
+    """pending → running, or take over a run whose worker died past the hard time limit."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.HEALTHPM_DOSSIER_TIME_LIMIT)
+    return bool(
+        Dossier.objects.filter(pk=dossier_id)
+        .filter(Q(state=Dossier.State.PENDING) | Q(state=Dossier.State.RUNNING, started_at__lt=stale))
+        .update(state=Dossier.State.RUNNING, started_at=now, error="")
+    )
+
+
+def dossier_generate(dossier_id: int) -> Dossier | None:
+    """Render, sign and store one requested version; safe to run twice.
+
+    1. Claim the row with a conditional UPDATE; a second run finds it taken and returns None.
+    2. Build the PDF in memory, write it to a temp file, and move it into storage only
+       once complete, so a failure never leaves a partial file behind.
+    3. Mark the row done with its SHA-256, size and page count, or failed with the error.
+    """
+    if not _claim(dossier_id):
+        return None
+    dossier = Dossier.objects.select_related("initiative", "initiative__owner").get(pk=dossier_id)
+    initiative = dossier.initiative
+    stored_name, tmp_path = "", ""
+    try:
+        built = build_pdf(initiative, version=dossier.version)
+        fd, tmp_path = tempfile.mkstemp(prefix="dossier-", suffix=".pdf", dir=settings.FILE_UPLOAD_TEMP_DIR)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(built.data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with open(tmp_path, "rb") as fh:
+            stored_name = dossier.file.storage.save(dossier_upload_to(dossier, "dossier.pdf"), _CompletedFile(fh))
+        sha = hashlib.sha256(built.data).hexdigest()
+        with transaction.atomic():
+            done = Dossier.objects.filter(pk=dossier_id, state=Dossier.State.RUNNING).update(
+                state=Dossier.State.DONE, kind=built.kind, file=stored_name, sha256=sha, size=len(built.data),
+                pages=built.pages, finished_at=timezone.now(),
+            )
+            if not done:
+                raise RuntimeError("the dossier row changed state while it was being generated")
+            dossier.refresh_from_db()
+            record("dossier_generated", obj=dossier, initiative=initiative, actor_label="system",
+                   after={"version": dossier.version, "kind": dossier.kind, "sha256": sha,
+                          "size": dossier.size, "pages": dossier.pages})
+        return dossier
+    except Exception as exc:
+        log.exception("dossier %s failed", dossier_id)
+        if stored_name:
+            dossier.file.storage.delete(stored_name)
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        with transaction.atomic():
+            Dossier.objects.filter(pk=dossier_id, state=Dossier.State.RUNNING).update(
+                state=Dossier.State.FAILED, error=error, finished_at=timezone.now(), file="")
+            record("dossier_failed", obj=dossier, initiative=initiative, actor_label="system",
+                   after={"version": dossier.version, "error": error})
+        dossier.refresh_from_db()
+        return dossier
+    finally:
+        if tmp_path and os.path.exists(tmp_path):
+            os.unlink(tmp_path)
+
+
+def dossier_export(*, initiative: Initiative, actor_label: str) -> Dossier:
+    """Create and generate a version in process (the export_dossier command; no Celery)."""
+    with transaction.atomic():
+        initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        dossier = Dossier.objects.create(initiative=initiative, version=_next_version(initiative),
+                                         kind=_kind_for(initiative))
+        record("dossier_requested", obj=dossier, initiative=initiative, actor_label=actor_label,
+               after={"version": dossier.version, "initiative_status": initiative.status})
+    return dossier_generate(dossier.pk) or Dossier.objects.get(pk=dossier.pk)
+
+
+def record_download(*, dossier: Dossier, by) -> None:
+    record("dossier_downloaded", actor=by, obj=dossier, initiative=dossier.initiative,
+           after={"version": dossier.version, "sha256": dossier.sha256})
+
+
+# --- verifying ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    verdict: str  # genuine | draft | altered | foreign | unsigned | unknown | not_pdf | unavailable
+    message: str
+    sha256: str = ""
+    dossier: Dossier | None = None
+
+
+def _named(dossier: Dossier) -> str:
+    return f"dossier v{dossier.version} of “{dossier.initiative.title}” ({dossier.initiative.slug})"
+
+
+def dossier_verify(data: bytes) -> Verification:
+    """Is data an unmodified dossier issued by this deployment, and which one?
+
+    The signature decides authenticity (intact, whole file, our certificate); the SHA-256
+    then names the stored version. Never raises for bad input: every file gets an answer.
+    """
+    sha = hashlib.sha256(data).hexdigest()
+    if b"%PDF-" not in data[:1024]:
+        return Verification(False, "not_pdf", "This file is not a PDF, so it cannot be a healthpm dossier.", sha)
+    match = (Dossier.objects.filter(sha256=sha, state=Dossier.State.DONE)
+             .select_related("initiative").order_by("pk").first())
+    try:
+        our_cert = signing.load_signer().signing_cert
+    except signing.SigningUnavailable as exc:
+        our_cert = None
+        unavailable = str(exc)
+    try:
+        check = signing.check_signature(data, our_cert) if our_cert is not None else None
+        if check is None:
+            from pyhanko.pdf_utils.reader import PdfFileReader
+            from io import BytesIO
+
+            signed = bool(PdfFileReader(BytesIO(data), strict=False).embedded_signatures)
+            if signed:
+                return Verification(False, "unavailable", f"Signed PDFs cannot be checked here right now: {unavailable}", sha)
+            check = signing.SignatureCheck(signed=False)
+    except Exception as exc:  # a PDF so damaged its structure or signature cannot be parsed
+        log.info("verification could not read %s: %s", sha, exc)
+        return Verification(False, "altered",
+                            "This PDF is damaged or was altered: its structure or signature cannot be read, "
+                            "so it is not a valid dossier of this deployment.", sha)
+
+    if not check.signed:
+        if match is not None and match.kind == Dossier.Kind.DRAFT:
+            return Verification(False, "draft",
+                                f"This is an unsigned DRAFT issued by this deployment: {_named(match)}, generated "
+                                f"{match.finished_at:%Y-%m-%d %H:%M} UTC. It is not a signed dossier and is not "
+                                "evidence of a launch approval.", sha, match)
+        return Verification(False, "unsigned",
+                            "This PDF has no digital signature and matches no dossier issued here: it is not a "
+                            "dossier issued by this deployment.", sha)
+    if not check.ours:
+        return Verification(False, "foreign",
+                            f"This PDF is signed by “{check.signer}”, not with this deployment's certificate: it is "
+                            "not a dossier issued by this deployment.", sha)
+    if not check.genuine:
+        return Verification(False, "altered",
+                            f"This file was altered after it was signed ({check.problem}). Do not rely on it: "
+                            "download the dossier again from healthpm.", sha)
+    if match is None:
+        return Verification(False, "unknown",
+                            "The signature is intact and was made with this deployment's certificate, but no stored "
+                            "dossier has this SHA-256, so it cannot be named. Ask an administrator.", sha)
+    return Verification(True, "genuine",
+                        f"Genuine: an unmodified, digitally signed {_named(match)}, issued by this deployment on "
+                        f"{match.finished_at:%Y-%m-%d %H:%M} UTC.", sha, match)
+
+
+def record_verification(result: Verification, *, by=None, actor_label: str = "") -> None:
+    record("dossier_verified", actor=by, actor_label=actor_label, obj=result.dossier,
+           initiative=result.dossier.initiative if result.dossier else None,
+           after={"verdict": result.verdict, "sha256": result.sha256})

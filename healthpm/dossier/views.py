@@ -1,0 +1,81 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from healthpm import access
+
+from .forms import VerifyForm
+from .models import Dossier
+from .services import dossier_request, dossier_verify, record_download, record_verification
+
+
+@login_required
+def dossier_page(request, slug):
+    """GET lists the versions (a fragment for the htmx poll); POST queues a new version."""
+    initiative = access.get_initiative_for(request.user, slug)
+    if request.method == "POST":
+        access.require_export_dossier(request.user, initiative)
+        queued = dossier_request(initiative=initiative, by=request.user)
+        dossier = queued.dossier
+        if queued.queued is False:
+            messages.warning(request, f"Version {dossier.version} is saved but the task queue cannot be reached right "
+                                      "now: it stays queued and is generated as soon as the queue is back.")
+        else:
+            dossier.refresh_from_db()
+            if dossier.state == Dossier.State.DONE:
+                messages.success(request, f"Version {dossier.version} is ready.")
+            elif dossier.state == Dossier.State.FAILED:
+                messages.error(request, f"Version {dossier.version} could not be generated: {dossier.error}")
+            else:
+                messages.info(request, f"Version {dossier.version} is being generated; this page updates by itself.")
+        return redirect("dossier:page", slug=slug)
+    dossiers = list(Dossier.objects.filter(initiative=initiative).select_related("requested_by", "initiative"))
+    waited = timezone.now() - timedelta(seconds=60)
+    for d in dossiers:
+        d.stuck = d.state == Dossier.State.PENDING and d.created_at < waited
+    context = {
+        "initiative": initiative,
+        "dossiers": dossiers,
+        "busy": any(d.in_progress for d in dossiers),
+        "can_export": access.can_export_dossier(request.user, initiative),
+        "will_sign": initiative.status == "approved",
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "dossier/_versions.html", context)
+    return render(request, "dossier/page.html", context)
+
+
+@login_required
+@require_GET
+def download(request, slug, version):
+    initiative = access.get_initiative_for(request.user, slug)
+    dossier = Dossier.objects.filter(initiative=initiative, version=version, state=Dossier.State.DONE).first()
+    if dossier is None or not dossier.file:
+        raise Http404("No such dossier version")
+    try:
+        handle = dossier.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The stored file is missing")
+    record_download(dossier=dossier, by=request.user)
+    response = FileResponse(handle, as_attachment=True, filename=dossier.download_name, content_type="application/pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def verify(request):
+    """Any signed-in user uploads a PDF and learns whether it is a genuine dossier of ours."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    result, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            result = dossier_verify(form.cleaned_data["file"])
+            record_verification(result, by=request.user)
+        else:
+            status = 400
+    return render(request, "dossier/verify.html", {"form": form, "result": result}, status=status)
