@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 
 from healthpm import access
 from healthpm.approvals.services import current_signature
 from healthpm.audit.models import AuditEvent
 from healthpm.core.errors import WorkflowError
-from healthpm.gates.models import Gate
+from healthpm.gates.models import Gate, GateStatus
 
 from .forms import InitiativeForm
 from .models import Initiative, Status
@@ -22,7 +23,13 @@ def initiative_list(request):
     mine = visible.involving(request.user)
     if scope == "mine" and not mine.exists():
         scope = "all"  # compliance and leadership own nothing: show them everything
-    qs = (mine if scope == "mine" else visible).select_related("owner").prefetch_related("gates").order_by("title")
+    qs = (
+        (mine if scope == "mine" else visible)
+        .select_related("owner")
+        .prefetch_related("gates")
+        .annotate(approved_gates=Count("gates", filter=Q(gates__status=GateStatus.APPROVED), distinct=True))
+        .order_by("title")
+    )
     status = request.GET.get("status", "")
     if status in Status.values:
         qs = qs.filter(status=status)

@@ -44,7 +44,14 @@ class VendorRowForm(RowForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["baa_evidence"].choices = [("", "— none —"), *_baa_choices(self.gate)]
+        choices = _baa_choices(self.gate)
+        linked = str(self.initial.get("baa_evidence") or "")
+        if linked and linked not in dict(choices) and self.gate is not None:
+            # Keep showing an agreement that has since expired or been replaced, marked as such.
+            old = next((e for e in self.gate.evidence.all() if str(e.pk) == linked), None)
+            if old is not None:
+                choices.append((linked, f"{old.display_name} (v{old.version}, no longer current)"))
+        self.fields["baa_evidence"].choices = [("", "— none —"), *choices]
 
     def clean(self):
         cleaned = super().clean()
