@@ -18,6 +18,7 @@ from healthpm import access
 from healthpm.accounts import roles
 from healthpm.audit.services import record
 from healthpm.core.errors import WorkflowError
+from healthpm.dashboard.facts import record_review_time, refresh_facts
 from healthpm.initiatives.models import Initiative
 from healthpm.initiatives.services import initiative_refresh_status
 from healthpm.lib import filetypes
@@ -190,6 +191,7 @@ def gate_save_data(*, gate: Gate, by, data: dict) -> Gate:
         gate = _reload(gate, initiative)
         gate.data = data
         _after_change(initiative, gate, by=by, why="Structured data changed after approval.")
+        refresh_facts(initiative)  # the portfolio dashboard reads these facts, not the JSON
     return gate
 
 
@@ -257,6 +259,7 @@ def gate_decide(*, gate: Gate, by, decision: str, reason: str = "") -> GateDecis
         made = GateDecision.objects.create(
             gate=gate, decision=decision, reason=reason, decided_by=by, digest=gate.compute_digest()
         )
+        record_review_time(decision=made, submitted_at=gate.submitted_at)
         gate.status = GateStatus.APPROVED if decision == GateDecision.Decision.APPROVED else GateStatus.REJECTED
         gate.save()
         record(f"gate_{decision}", actor=by, obj=gate, initiative=initiative,

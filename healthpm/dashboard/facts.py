@@ -1,0 +1,173 @@
+"""Keep `PortfolioFacts`, `BaaFact` and `ReviewTime` in step with the gates.
+
+`refresh_facts(initiative)` runs inside `gate_save_data`'s transaction right after the data
+is stored, and `record_review_time` inside `gate_decide`'s. `refresh_all` rebuilds every
+row from the gates (the `refresh_portfolio_facts` command and the data migration).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps as global_apps
+from django.db import transaction
+
+from healthpm.gates.definitions import false_positive_cost, regulatory_classification
+
+from .models import VALIDATION_BURDEN, RegulatoryClass
+
+FP, REG, FALLBACK, INPUTS, BAA = (
+    "false-positive-cost", "regulatory-classification", "paper-fallback", "auditable-inputs", "baa-phi",
+)
+
+
+@dataclass
+class Facts:
+    fp_cost_per_month: Decimal | None = None
+    regulatory_class: str = RegulatoryClass.UNCLASSIFIED
+    baas: list[tuple[str, date]] = field(default_factory=list)
+    drill_date: date | None = None
+    drill_failed: bool = False
+    inputs_total: int = 0
+    inputs_good: int = 0
+
+    @property
+    def validation_rank(self) -> int:
+        return VALIDATION_BURDEN[self.regulatory_class][0]
+
+    @property
+    def inputs_share(self) -> float | None:
+        return self.inputs_good / self.inputs_total if self.inputs_total else None
+
+    @property
+    def baa_next_expiry(self) -> date | None:
+        return min((expiry for _, expiry in self.baas), default=None)
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "fp_cost_per_month": self.fp_cost_per_month, "regulatory_class": self.regulatory_class,
+            "validation_rank": self.validation_rank, "baa_next_expiry": self.baa_next_expiry,
+            "drill_date": self.drill_date, "drill_failed": self.drill_failed, "inputs_total": self.inputs_total,
+            "inputs_good": self.inputs_good, "inputs_share": self.inputs_share,
+        }
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def regulatory_class(data: dict[str, Any]) -> str:
+    if not regulatory_classification.GATE.structured_complete(data):
+        return RegulatoryClass.UNCLASSIFIED
+    if not regulatory_classification.is_device(data):
+        return RegulatoryClass.NON_DEVICE
+    return regulatory_classification.category(data) or RegulatoryClass.DEVICE
+
+
+def compute_facts(data_by_key: dict[str, dict[str, Any]], sources: dict[str, bool]) -> Facts:
+    """The dashboard's facts from the gates' saved answers (`sources`: source system → approved).
+
+    Uses the same calculators and rules as the gate pages, so the dashboard and the gate
+    never disagree: cost from the burden math, class from the CDS criteria and IMDRF
+    table, "good" inputs as gate 1's working counts them.
+    """
+    facts = Facts()
+    result = false_positive_cost.compute(data_by_key.get(FP) or {})
+    facts.fp_cost_per_month = result.cost_per_month if result is not None else None
+    facts.regulatory_class = regulatory_class(data_by_key.get(REG) or {})
+
+    fallback = data_by_key.get(FALLBACK) or {}
+    facts.drill_date = _date(fallback.get("last_drill_date"))
+    facts.drill_failed = fallback.get("drill_outcome") == "failed"
+
+    inputs = (data_by_key.get(INPUTS) or {}).get("inputs") or []
+    facts.inputs_total = len(inputs)
+    facts.inputs_good = sum(1 for r in inputs if sources.get(r.get("source_system"), False) and r.get("timestamped"))
+
+    for vendor in (data_by_key.get(BAA) or {}).get("vendors") or []:
+        expiry = _date(vendor.get("baa_expiry"))
+        if vendor.get("touches_phi") and vendor.get("baa_evidence") and expiry:
+            facts.baas.append(((vendor.get("name") or "?")[:120], expiry))
+    return facts
+
+
+def _write(initiative_id: int, facts: Facts, apps) -> None:
+    PortfolioFacts = apps.get_model("dashboard", "PortfolioFacts")
+    BaaFact = apps.get_model("dashboard", "BaaFact")
+    PortfolioFacts.objects.update_or_create(initiative_id=initiative_id, defaults=facts.row())
+    BaaFact.objects.filter(initiative_id=initiative_id).delete()
+    BaaFact.objects.bulk_create(BaaFact(initiative_id=initiative_id, vendor=v, expiry=e) for v, e in facts.baas)
+
+
+def _sources(apps) -> dict[str, bool]:
+    return dict(apps.get_model("gates", "SourceSystem").objects.values_list("name", "approved"))
+
+
+def refresh_facts(initiative) -> Facts:
+    """Recompute one initiative's facts from its gates as they are in the database now."""
+    Gate = global_apps.get_model("gates", "Gate")
+    data_by_key = dict(Gate.objects.filter(initiative_id=initiative.pk).values_list("key", "data"))
+    facts = compute_facts(data_by_key, _sources(global_apps))
+    with transaction.atomic():
+        _write(initiative.pk, facts, global_apps)
+    return facts
+
+
+def record_review_time(*, decision, submitted_at: datetime | None) -> None:
+    """Keep the submission→decision interval of a decision just made (called by gate_decide)."""
+    if submitted_at is None:
+        return
+    from .models import ReviewTime
+
+    gate = decision.gate
+    ReviewTime.objects.update_or_create(decision=decision, defaults={
+        "initiative_id": gate.initiative_id, "gate_key": gate.key, "submitted_at": submitted_at,
+        "decided_at": decision.decided_at, "days": (decision.decided_at - submitted_at).total_seconds() / 86400,
+    })
+
+
+def refresh_all(apps=global_apps, *, batch: int = 500) -> int:
+    """Rebuild the facts of every initiative and backfill missing review times. Returns initiatives done."""
+    Initiative = apps.get_model("initiatives", "Initiative")
+    Gate = apps.get_model("gates", "Gate")
+    sources = _sources(apps)
+    ids = list(Initiative.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        data: dict[int, dict[str, dict]] = {pk: {} for pk in chunk}
+        for initiative_id, key, gate_data in Gate.objects.filter(initiative_id__in=chunk).values_list(
+                "initiative_id", "key", "data"):
+            data[initiative_id][key] = gate_data
+        with transaction.atomic():
+            for pk in chunk:
+                _write(pk, compute_facts(data[pk], sources), apps)
+    _backfill_review_times(apps)
+    return len(ids)
+
+
+def _backfill_review_times(apps) -> None:
+    """Decisions made before review times were kept: the submission is read from the audit trail."""
+    GateDecision = apps.get_model("gates", "GateDecision")
+    AuditEvent = apps.get_model("audit", "AuditEvent")
+    ReviewTime = apps.get_model("dashboard", "ReviewTime")
+    missing = GateDecision.objects.filter(review_time__isnull=True).select_related("gate")
+    submissions: dict[str, list[datetime]] = {}
+    for object_id, created_at in AuditEvent.objects.filter(action="gate_submitted").values_list(
+            "object_id", "created_at"):
+        submissions.setdefault(object_id, []).append(created_at)
+    rows = []
+    for decision in missing.iterator():
+        earlier = [t for t in submissions.get(str(decision.gate_id), []) if t <= decision.decided_at]
+        submitted = max(earlier, default=None)
+        if submitted is None and decision.gate.submitted_at and decision.gate.submitted_at <= decision.decided_at:
+            submitted = decision.gate.submitted_at
+        if submitted is None:
+            continue
+        rows.append(ReviewTime(decision_id=decision.pk, initiative_id=decision.gate.initiative_id,
+                               gate_key=decision.gate.key, submitted_at=submitted, decided_at=decision.decided_at,
+                               days=(decision.decided_at - submitted).total_seconds() / 86400))
+    ReviewTime.objects.bulk_create(rows, batch_size=1000)
