@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: install run test test-fast lock check clean
 
 $(STAMP): requirements.lock
+	@bash .ci/system-deps
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
