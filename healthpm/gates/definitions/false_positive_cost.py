@@ -43,8 +43,9 @@ def inputs_from(data: dict[str, Any]) -> BurdenInputs:
         sensitivity=None if measured else _float(data, "sensitivity"),
         specificity=None if measured else _float(data, "specificity"),
         prevalence=None if measured else _float(data, "prevalence"),
-        days_per_month=int(data.get("days_per_month") or 30),
-        shift_hours=float(data.get("shift_hours") or 8),
+        # Defaults only for an unanswered field: a typed 0 must reach the calculator and be refused.
+        days_per_month=30 if data.get("days_per_month") in (None, "") else int(data["days_per_month"]),
+        shift_hours=8.0 if data.get("shift_hours") in (None, "") else float(data["shift_hours"]),
     )
 
 

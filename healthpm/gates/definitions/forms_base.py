@@ -96,6 +96,15 @@ class GateForm:
         self.formset = None
         if self.row_form_class is not None:
             rows = initial.get(self.rows_key) or []
+            if data is not None:
+                # Only the rows the page says it was given (INITIAL_FORMS) take saved rows as
+                # initial. An added row that happened to equal the saved row at its index would
+                # otherwise look "unchanged", be treated as a blank extra row and be dropped.
+                try:
+                    given = int(data.get(f"{self.rows_key}-INITIAL_FORMS") or 0)
+                except (TypeError, ValueError):
+                    given = 0
+                rows = rows[:max(given, 0)]
             formset_class = formset_factory(
                 self.row_form_class, formset=UniqueRowsFormSet, extra=0 if rows else 1, can_delete=True
             )

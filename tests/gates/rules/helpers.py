@@ -1,0 +1,126 @@
+"""Helpers for the gate-rule tests: gate data variants, POST bodies and approving a gate.
+
+Factories and personas come from tests/factories.py and tests/conftest.py; this module only
+adds what the structured-content tests need on top.
+"""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from healthpm.gates.models import Gate, GateDecision
+from healthpm.gates.services import Upload, evidence_add, gate_decide, gate_save_data, gate_submit
+from tests.factories import fresh, pdf_bytes, valid_data
+
+# The rows key of gates whose form has a formset (GateForm.rows_key).
+ROWS_KEY = {"auditable-inputs": "inputs", "baa-phi": "vendors"}
+
+
+def data(key: str, **changes) -> dict:
+    """valid_data(key) with some answers changed."""
+    return {**valid_data(key), **changes}
+
+
+def input_row(name: str = "lactate_last_6h", **changes) -> dict:
+    row = dict(valid_data("auditable-inputs")["inputs"][0])
+    row["name"] = name
+    row.update(changes)
+    return row
+
+
+def vendor_row(name: str = "Acme Transcribe", **changes) -> dict:
+    row = {"name": name, "service": "model_api", "touches_phi": True, "baa_evidence": "1",
+           "baa_effective": "2025-01-01", "baa_expiry": "2027-12-31"}
+    row.update(changes)
+    return row
+
+
+# --- POST bodies --------------------------------------------------------------------------
+def _encode(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return str(value)
+
+
+def management(prefix: str, total: int, initial: int = 0) -> dict:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def post_body(key: str, answers: dict, *, initial: int = 0) -> dict:
+    """A form POST for these answers: main fields under "gate-", rows (if the gate has a
+    table) under their formset prefix with a management form saying `initial` rows were saved."""
+    rows_key = ROWS_KEY.get(key)
+    body = {f"gate-{name}": _encode(value) for name, value in answers.items() if name != rows_key}
+    if rows_key:
+        rows = answers.get(rows_key) or []
+        body.update(management(rows_key, len(rows), initial))
+        for number, row in enumerate(rows):
+            body.update({f"{rows_key}-{number}-{name}": _encode(value) for name, value in row.items()})
+    return body
+
+
+def page_post(gate: Gate, answers: dict) -> dict:
+    """What the gate page's form sends: the page numbers the saved rows first (INITIAL_FORMS
+    is their count) and never drops one; a saved row the user removes is ticked for deletion."""
+    rows_key = ROWS_KEY.get(gate.key)
+    if not rows_key:
+        return post_body(gate.key, answers)
+    saved = list(gate.data.get(rows_key) or [])
+    rows = list(answers.get(rows_key) or [])
+    removed = max(0, len(saved) - len(rows))
+    body = post_body(gate.key, {**answers, rows_key: rows + saved[len(rows):]}, initial=len(saved))
+    for number in range(len(rows), len(rows) + removed):
+        body[f"{rows_key}-{number}-DELETE"] = "on"
+    return body
+
+
+def form_for(gate: Gate, answers: dict):
+    """The gate's structured form, bound to what the gate page would POST for these answers."""
+    from django.http import QueryDict
+
+    body = QueryDict(mutable=True)
+    for name, value in page_post(gate, answers).items():
+        if isinstance(value, list):
+            body.setlist(name, value)
+        else:
+            body[name] = value
+    return gate.definition.form_class(body, initial=gate.data, gate=gate)
+
+
+def preview_url(gate: Gate) -> str:
+    return gate.get_absolute_url() + "preview/"
+
+
+# --- evidence and approval ------------------------------------------------------------------
+def add_pdf(gate: Gate, by, item_key: str, *, effective: date | None = None, expiry: date | None = None):
+    return evidence_add(
+        gate=gate, by=by, item_key=item_key, upload=Upload(name=f"{item_key}.pdf", data=pdf_bytes()),
+        effective_date=effective or timezone.localdate() - timedelta(days=5), expiry_date=expiry,
+    )
+
+
+def evidence_files(gate: Gate, by) -> Gate:
+    """Upload a PDF for every required file item of the gate (as its data now stands)."""
+    gate = fresh(gate)
+    for item in gate.definition.required_items(gate.data):
+        if not item.structured:
+            add_pdf(gate, by, item.key)
+    return fresh(gate)
+
+
+def approve(gate: Gate, pm, officer, answers: dict | None = None) -> Gate:
+    """Save the answers, evidence every file item with a PDF, submit and approve."""
+    gate_save_data(gate=gate, by=pm, data=answers if answers is not None else valid_data(gate.key))
+    gate = evidence_files(gate, pm)
+    gate_submit(gate=gate, by=pm)
+    gate_decide(gate=fresh(gate), by=officer, decision=GateDecision.Decision.APPROVED)
+    return fresh(gate)

@@ -1,0 +1,188 @@
+"""Gate 1 — auditable inputs (SPEC §4.1): approved timestamped sources, no leakage, proxies justified."""
+
+from datetime import date
+
+import pytest
+
+from healthpm.gates.definitions.auditable_inputs import GATE
+from healthpm.gates.models import ProxyVariable, SourceSystem
+from healthpm.gates.services import gate_save_data
+from tests.factories import InitiativeFactory, fresh, gate_of
+from tests.gates.rules.helpers import add_pdf, form_for, input_row
+
+pytestmark = pytest.mark.django_db  # approved sources and proxies are reference data in the database
+
+TODAY = date(2026, 6, 15)
+KEY = "auditable-inputs"
+
+
+def findings(*rows):
+    return GATE.findings({"inputs": list(rows)}, today=TODAY)
+
+
+def blocking(*rows) -> list[str]:
+    return [f.message for f in findings(*rows) if f.blocks]
+
+
+def test_the_migration_seeds_the_proxy_list_and_approved_sources():
+    assert set(ProxyVariable.objects.values_list("label", flat=True)) == {
+        "ZIP / postal code", "Race", "Ethnicity", "Insurance type", "Preferred language"}
+    assert SourceSystem.objects.get(name="LIS").approved
+
+
+def test_a_clean_input_passes():
+    assert findings(input_row()) == []
+
+
+def test_an_empty_inventory_blocks():
+    assert [f.message for f in GATE.findings({"inputs": []}, today=TODAY) if f.blocks] == [
+        "The input inventory is empty: list every input the model uses."
+    ]
+
+
+def test_an_input_from_a_source_that_is_not_approved_blocks():
+    SourceSystem.objects.create(name="Shadow spreadsheet", approved=False)
+
+    assert blocking(input_row("bed_census", source_system="Shadow spreadsheet")) == [
+        "Input “bed_census”: source “Shadow spreadsheet” is not an approved source system. "
+        "Choose an approved system or ask the administrator to approve it."
+    ]
+
+
+def test_withdrawing_approval_of_a_source_blocks_inputs_already_saved():
+    row = input_row("lactate_last_6h", source_system="LIS")
+    assert blocking(row) == []
+
+    SourceSystem.objects.filter(name="LIS").update(approved=False)
+
+    assert blocking(row) == [
+        "Input “lactate_last_6h”: source “LIS” is not an approved source system. "
+        "Choose an approved system or ask the administrator to approve it."
+    ]
+
+
+def test_an_input_from_an_unknown_source_blocks():
+    assert len(blocking(input_row(source_system="Vendor FTP drop"))) == 1
+
+
+def test_an_input_not_timestamped_at_source_blocks():
+    assert blocking(input_row("admit_weight", timestamped=False)) == [
+        "Input “admit_weight” is not timestamped at source, so decisions using it cannot be reconstructed. "
+        "Use a timestamped field."
+    ]
+
+
+def test_an_input_not_available_at_prediction_time_blocks_as_leakage():
+    assert blocking(input_row("discharge_diagnosis", available_at_prediction=False)) == [
+        "Input “discharge_diagnosis” is not available at prediction time (leakage): "
+        "remove it or replace it with a value known when the model runs."
+    ]
+
+
+def test_a_proxy_input_without_justification_blocks():
+    assert blocking(input_row("patient_zip_code")) == [
+        "Input “patient_zip_code” is a known proxy for a protected class or wealth (ZIP / postal code): "
+        "write a justification or remove it."
+    ]
+
+
+def test_a_proxy_input_with_justification_only_warns():
+    row = input_row("patient_zip_code", justification="  Needed to route home-visit follow-up; not a model feature.  ")
+
+    [finding] = findings(row)
+
+    assert finding.level == "warn"
+    assert finding.message == (
+        "Input “patient_zip_code” is a known proxy (ZIP / postal code); justification recorded: "
+        "“Needed to route home-visit follow-up; not a model feature.”."
+    )
+
+
+@pytest.mark.parametrize(("name", "proxy"), [
+    ("Race", "Race"), ("ethnicity_code", "Ethnicity"), ("primary-payer", "Insurance type"),
+    ("preferred_language", "Preferred language"), ("postal/code", "ZIP / postal code"),
+])
+def test_each_seeded_proxy_is_recognised(name, proxy):
+    [message] = blocking(input_row(name))
+    assert f"({proxy})" in message
+
+
+def test_the_admin_can_add_a_proxy():
+    ProxyVariable.objects.create(label="Religion", match_terms="religion, faith")
+
+    assert "(Religion)" in blocking(input_row("faith_group"))[0]
+
+
+def test_every_problem_of_every_row_is_listed():
+    rows = [input_row("lactate_last_6h"), input_row("zip_of_residence", timestamped=False, available_at_prediction=False)]
+
+    messages = blocking(*rows)
+
+    assert len(messages) == 3
+    assert all("zip_of_residence" in m for m in messages)
+
+
+def test_gate_blockers_include_the_rules_and_clear_when_fixed(pm):
+    gate = gate_of(InitiativeFactory(owner=pm), KEY)
+    add_pdf(gate, pm, "data-dictionary")
+
+    gate_save_data(gate=fresh(gate), by=pm, data={"inputs": [input_row("patient_zip_code")]})
+    assert fresh(gate).blockers() == [
+        "Input “patient_zip_code” is a known proxy for a protected class or wealth (ZIP / postal code): "
+        "write a justification or remove it."
+    ]
+
+    gate_save_data(gate=fresh(gate), by=pm, data={"inputs": [input_row("patient_zip_code", justification="Routing.")]})
+    gate = fresh(gate)
+    assert gate.blockers() == []
+    assert [f.level for f in gate.findings()] == ["warn"]
+
+
+# --- the form -------------------------------------------------------------------------------
+def test_the_form_offers_only_approved_sources(pm):
+    SourceSystem.objects.create(name="Shadow spreadsheet", approved=False)
+    gate = gate_of(InitiativeFactory(owner=pm), KEY)
+
+    form = form_for(gate, {"inputs": [input_row(source_system="Shadow spreadsheet")]})
+
+    assert not form.is_valid()
+    [message] = form.error_messages()
+    assert message.startswith("Model input 1, Source system: Select a valid choice.")
+
+
+def test_the_form_refuses_an_empty_inventory(pm):
+    gate = gate_of(InitiativeFactory(owner=pm), KEY)
+
+    form = form_for(gate, {"inputs": []})
+
+    assert not form.is_valid()
+    assert form.error_messages() == ["Add at least 1 model input."]
+
+
+def test_the_form_refuses_two_inputs_with_the_same_name(pm):
+    gate = gate_of(InitiativeFactory(owner=pm), KEY)
+
+    form = form_for(gate, {"inputs": [input_row("lactate"), input_row("heart_rate"), input_row("Lactate")]})
+
+    assert not form.is_valid()
+    assert form.error_messages() == [
+        "Rows 1 and 3 are both “Lactate”. Each model input must appear once: merge or rename them."]
+
+
+def test_the_form_requires_each_yes_no_answer(pm):
+    gate = gate_of(InitiativeFactory(owner=pm), KEY)
+
+    form = form_for(gate, {"inputs": [input_row(timestamped=None)]})
+
+    assert not form.is_valid()
+    assert form.error_messages() == ["Model input 1, Timestamped at source: This field is required."]
+
+
+def test_the_form_saves_the_inventory_as_entered(pm):
+    gate = gate_of(InitiativeFactory(owner=pm), KEY)
+    rows = [input_row("lactate_last_6h"), input_row("patient_zip_code", justification="Routing.", contains_phi=False)]
+
+    form = form_for(gate, {"inputs": rows})
+
+    assert form.is_valid(), form.error_messages()
+    assert form.to_data() == {"inputs": rows}
