@@ -141,7 +141,11 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
         ))
     signatures = list(initiative.signatures.select_related("signer", "voided_by").order_by("signed_at", "pk"))
     events = list(AuditEvent.objects.for_initiative(initiative).order_by("id"))
-    trail = [{"e": e, "changes": audit_changes(e.before, e.after)} for e in events]
+    prefix = f"{initiative.title} — "
+    trail = [{"e": e, "changes": audit_changes(e.before, e.after),
+              # The initiative's own name adds nothing inside its own dossier.
+              "object": e.object_repr.removeprefix(prefix) if e.object_repr != initiative.title else ""}
+             for e in events]
     return {
         "initiative": initiative,
         "owner_name": _name(initiative.owner),
