@@ -53,6 +53,21 @@ def _test_settings(settings, tmp_path, request):
         app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
+@pytest.fixture
+def reference_data(db):
+    """The rows data migrations seed (role groups, approved source systems, proxies).
+
+    A transactional test starts after earlier ones flushed the database, so it asks for
+    them again; get_or_create leaves an intact database untouched.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("healthpm.accounts.migrations.0001_role_groups").create_groups(apps, None)
+    importlib.import_module("healthpm.gates.migrations.0002_reference_data").seed_reference_data(apps, None)
+
+
 def _persona(username: str, first: str, last: str, *role_names: str):
     user = UserFactory(username=username, first_name=first, last_name=last, email=f"{username}@hospital.example")
     for name in role_names:

@@ -37,9 +37,9 @@ def _race(gate_pk: int, deciders: list[tuple]) -> dict:
     return outcomes
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("second", ["approved", "rejected"])
-def test_two_officers_deciding_at_once_record_exactly_one_decision(pm, compliance, compliance2, second):
+def test_two_officers_deciding_at_once_record_exactly_one_decision(reference_data, pm, compliance, compliance2, second):
     gate = submitted_gate(InitiativeFactory(owner=pm), pm)
 
     outcomes = _race(gate.pk, [(compliance, "approved"), (compliance2, second)])
