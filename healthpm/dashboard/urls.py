@@ -3,4 +3,7 @@ from django.urls import path
 from . import views
 
 app_name = "dashboard"
-urlpatterns = [path("", views.portfolio, name="portfolio")]
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("export.csv", views.export_csv, name="export_csv"),
+]

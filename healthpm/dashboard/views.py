@@ -1,31 +1,202 @@
+"""Portfolio dashboard and its CSV export (SPEC §7): leadership, compliance and superusers.
+
+Both views ask the same fixed set of queries however large the portfolio is: aggregates
+over `PortfolioFacts` and the gates, short top-N lists, and one page of the grid.
+"""
+
+import csv
+from collections.abc import Iterator
+from datetime import date
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 
 from healthpm import access
 from healthpm.gates import registry
+from healthpm.gates.models import GateStatus
 from healthpm.initiatives.models import Initiative, Status
+
+from . import portfolio as pf
+from .charts import bar_chart
+from .forms import PortfolioFilterForm
+from .models import RegulatoryClass
+
+CELL = {
+    # status: (symbol, words) — the grid never relies on colour alone.
+    GateStatus.APPROVED: ("✔", "approved"),
+    GateStatus.SUBMITTED: ("…", "submitted"),
+    GateStatus.REJECTED: ("✘", "rejected"),
+    GateStatus.IN_PROGRESS: ("◐", "in progress"),
+    GateStatus.NOT_STARTED: ("○", "missing"),
+}
+STATUS_PATTERNS = {
+    Status.DRAFT: "outline", Status.IN_REVIEW: "dots", Status.CHANGES_REQUESTED: "cross",
+    Status.READY: "hatch", Status.APPROVED: "solid", Status.REJECTED: "hlines",
+}
+REGULATORY_PATTERNS = {
+    RegulatoryClass.NON_DEVICE: "solid", RegulatoryClass.I: "hatch", RegulatoryClass.II: "dots",
+    RegulatoryClass.III: "cross", RegulatoryClass.IV: "hlines", RegulatoryClass.DEVICE: "vlines",
+    RegulatoryClass.UNCLASSIFIED: "outline",
+}
+
+
+def _owner_choices() -> list[tuple[int, str]]:
+    owners = get_user_model().objects.filter(pk__in=Initiative.objects.values("owner_id")).order_by(
+        "last_name", "first_name", "username").values_list("pk", "first_name", "last_name", "username")
+    return [(pk, f"{first} {last}".strip() or username) for pk, first, last, username in owners]
+
+
+def _gate_url_builder():
+    """reverse() once, then splice slug and key in: the grid has 300 links a page."""
+    template = reverse("gates:detail", args=["__s__", "__k__"])
+    head, rest = template.split("__s__", 1)
+    middle, tail = rest.split("__k__", 1)
+    return lambda slug, key: f"{head}{slug}{middle}{key}{tail}"
+
+
+def _money(value) -> str:
+    return f"${value:,.0f}"
+
+
+def _grid_row(initiative: Initiative, keys: list[str], gate_url, today: date) -> dict:
+    facts = getattr(initiative, "facts", None)
+    cells = []
+    for key, status in zip(keys, pf.gate_cells(initiative)):
+        symbol, words = CELL.get(status, ("○", "missing"))
+        cells.append({"status": status or GateStatus.NOT_STARTED, "symbol": symbol, "words": words,
+                      "url": gate_url(initiative.slug, key)})
+    regulatory = facts.regulatory_class if facts else RegulatoryClass.UNCLASSIFIED
+    fallback, fallback_text = pf.fallback_state(initiative, today=today)
+    return {
+        "initiative": initiative, "cells": cells,
+        "fp_cost": facts.fp_cost_per_month if facts else None,
+        "regulatory": RegulatoryClass(regulatory).label, "burden": pf.burden_label(regulatory),
+        "rank": initiative.rank,
+        "inputs_good": facts.inputs_good if facts else 0, "inputs_total": facts.inputs_total if facts else 0,
+        "inputs_share": facts.inputs_share if facts else None,
+        "fallback": fallback, "fallback_text": fallback_text,
+    }
 
 
 @login_required
 def portfolio(request):
-    """Counts by status and the initiative × gate grid (SPEC §7)."""
+    """Counts, grid, burden, regulatory mix, expiries, drills, review time and defensibility."""
     access.require_dashboard(request.user)
-    initiatives = Initiative.objects.visible_to(request.user)
-    counts = dict(initiatives.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    page = Paginator(
-        initiatives.select_related("owner").prefetch_related("gates").order_by("title"), 50
-    ).get_page(request.GET.get("page"))
-    columns = registry.gates_for(registry.CURRENT_VERSION)
-    grid = []
-    for initiative in page:
-        by_key = {g.key: g for g in initiative.gates.all()}
-        grid.append((initiative, [by_key.get(d.key) for d in columns]))
-    return render(request, "dashboard/portfolio.html", {
-        "status_counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
-        "total": sum(counts.values()),
-        "columns": columns,
+    today = timezone.localdate()
+    form = PortfolioFilterForm(request.GET or None, owners=_owner_choices())
+    filters, sort = form.filters, form.sort_key
+    # Dashboard users see every initiative; visible_to keeps that decision in one place.
+    initiatives = Initiative.objects.visible_to(request.user).filter(filters.q())
+
+    summary = pf.summary(initiatives, today=today)
+    gates = pf.gate_statuses(filters)
+    baa = pf.baa_counts(filters, today=today)
+    median_days, decisions = pf.review_median(filters)
+    contributors = pf.cost_contributors(filters)
+
+    paginator = Paginator(pf.ordered(pf.with_grid_columns(initiatives, today=today), sort), pf.PAGE_SIZE)
+    paginator.count = summary["total"]  # already counted by the summary query
+    page = paginator.get_page(request.GET.get("page"))
+    keys = pf.gate_keys()
+    gate_url = _gate_url_builder()
+    grid = [_grid_row(initiative, keys, gate_url, today) for initiative in page]
+
+    charts = {
+        "status": bar_chart("chart-status", "Initiatives by status",
+                            [(label, n, str(n)) for _, label, n in summary["status_counts"]],
+                            patterns=[STATUS_PATTERNS[value] for value, _, _ in summary["status_counts"]]),
+        "regulatory": bar_chart("chart-regulatory", "Regulatory mix",
+                                [(label, n, str(n)) for _, label, n in summary["regulatory_mix"]],
+                                patterns=[REGULATORY_PATTERNS[value] for value, _, _ in summary["regulatory_mix"]]),
+        "stuck": bar_chart("chart-stuck", "Initiatives not yet approved, per gate",
+                           [(f"{g['order']}. {g['title']}", g["not_approved"], str(g["not_approved"])) for g in gates],
+                           patterns=["hatch"] * len(gates)),
+        "cost": bar_chart("chart-cost", "Largest monthly false-positive costs",
+                          [(f.initiative.title, f.fp_cost_per_month, _money(f.fp_cost_per_month),
+                            gate_url(f.initiative.slug, "false-positive-cost")) for f in contributors],
+                          patterns=["solid" if f.fp_cost_per_month <= summary["fp_threshold"] else "cross"
+                                    for f in contributors]),
+    }
+    context = {
+        "form": form,
+        "filters": filters,
+        "sort": sort,
+        "sorts": [(key, label) for key, (label, _) in pf.SORTS.items()],
+        "summary": summary,
+        "gates": gates,
+        "baa": baa,
+        "baa_warning_days": pf.BAA_WARNING_DAYS,
+        "baa_watchlist": pf.baa_watchlist(filters, today=today),
+        "overdue_drills": pf.overdue_drills(filters, today=today),
+        "drill_max_age": pf.drill_cutoff(today),
+        "contributors": contributors,
+        "median_days": median_days,
+        "median_hours": median_days * 24 if median_days is not None else None,
+        "decisions": decisions,
+        "charts": charts,
+        "columns": registry.gates_for(registry.CURRENT_VERSION),
+        "cell_legend": list(CELL.values()),
         "grid": grid,
         "page": page,
-    })
+        "today": today,
+    }
+    return render(request, "dashboard/portfolio.html", context)
+
+
+CSV_HEADER = [
+    "slug", "title", "clinical_area", "owner", "status",
+    *[f"gate:{key}" for key in pf.gate_keys()],
+    "fp_cost_per_month_usd", "regulatory_class", "validation_burden", "validation_rank",
+    "inputs_good", "inputs_total", "inputs_share_pct", "paper_fallback", "last_drill_date", "baa_next_expiry",
+]
+
+
+def _safe(value) -> str:
+    """Neutralise spreadsheet formulas: a title typed as "=HYPERLINK(…)" must stay text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_rows(initiatives, today: date) -> Iterator[list]:
+    yield CSV_HEADER
+    for initiative in initiatives.iterator(chunk_size=2000):
+        facts = getattr(initiative, "facts", None)
+        regulatory = facts.regulatory_class if facts else RegulatoryClass.UNCLASSIFIED
+        fallback, _ = pf.fallback_state(initiative, today=today)
+        share = facts.inputs_share if facts else None
+        yield [
+            initiative.slug, _safe(initiative.title), initiative.clinical_area,
+            _safe(initiative.owner.get_full_name() or initiative.owner.get_username()), initiative.status,
+            *[status or GateStatus.NOT_STARTED for status in pf.gate_cells(initiative)],
+            facts.fp_cost_per_month if facts and facts.fp_cost_per_month is not None else "",
+            regulatory, pf.burden_label(regulatory), initiative.rank,
+            facts.inputs_good if facts else 0, facts.inputs_total if facts else 0,
+            f"{share * 100:.0f}" if share is not None else "",
+            fallback, facts.drill_date.isoformat() if facts and facts.drill_date else "",
+            facts.baa_next_expiry.isoformat() if facts and facts.baa_next_expiry else "",
+        ]
+
+
+@login_required
+def export_csv(request):
+    """The filtered portfolio, one row per initiative, in the dashboard's sort order."""
+    access.require_dashboard(request.user)
+    today = timezone.localdate()
+    form = PortfolioFilterForm(request.GET or None)
+    initiatives = Initiative.objects.visible_to(request.user).filter(form.filters.q())
+    rows = pf.ordered(pf.with_grid_columns(initiatives, today=today), form.sort_key)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse((writer.writerow(row) for row in _csv_rows(rows, today)),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="healthpm-portfolio-{today.isoformat()}.csv"'
+    return response

@@ -1,0 +1,241 @@
+"""The portfolio's numbers as SQL (SPEC §7): a fixed number of queries whatever its size.
+
+Every function takes the filtered initiative queryset (or the filters) and returns plain
+values for the view, the CSV export and the benchmark. Per-gate facts come from
+`PortfolioFacts` (kept by `facts.refresh_facts`), never from the gates' JSON.
+"""
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Aggregate, Case, Count, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When,
+)
+from django.db.models.functions import Coalesce
+
+from healthpm.gates import registry
+from healthpm.gates.definitions.false_positive_cost import threshold
+from healthpm.gates.models import Gate, GateStatus
+from healthpm.initiatives.models import Initiative, Status
+
+from .models import UNKNOWN_RANK, VALIDATION_BURDEN, BaaFact, PortfolioFacts, RegulatoryClass, ReviewTime
+
+BAA_WARNING_DAYS = 60
+PAGE_SIZE = 50
+TOP_CONTRIBUTORS = 8
+LIST_LIMIT = 10
+REGULATORY_ORDER = [RegulatoryClass.NON_DEVICE, RegulatoryClass.I, RegulatoryClass.II, RegulatoryClass.III,
+                    RegulatoryClass.IV, RegulatoryClass.DEVICE, RegulatoryClass.UNCLASSIFIED]
+
+
+@dataclass(frozen=True)
+class Filters:
+    clinical_area: str = ""
+    owner: int | None = None
+    status: str = ""
+
+    def q(self, prefix: str = "") -> Q:
+        """The filters as a Q on Initiative, or on a model reaching it through `prefix`."""
+        q = Q()
+        if self.clinical_area:
+            q &= Q(**{f"{prefix}clinical_area": self.clinical_area})
+        if self.owner:
+            q &= Q(**{f"{prefix}owner_id": self.owner})
+        if self.status:
+            q &= Q(**{f"{prefix}status": self.status})
+        return q
+
+    @property
+    def active(self) -> bool:
+        return bool(self.clinical_area or self.owner or self.status)
+
+
+def gate_keys() -> list[str]:
+    return [d.key for d in registry.gates_for(registry.CURRENT_VERSION)]
+
+
+def drill_cutoff(today: date) -> date:
+    """A drill on or after this day is within HEALTHPM_DRILL_MAX_AGE_DAYS (365 days old passes)."""
+    return today - timedelta(days=settings.HEALTHPM_DRILL_MAX_AGE_DAYS)
+
+
+def fallback_drilled(today: date) -> Q:
+    """A paper fallback whose last drill passed and is within the age limit (gate 3's rule)."""
+    return Q(facts__drill_date__gte=drill_cutoff(today), facts__drill_failed=False)
+
+
+# --- one query: counts, money, regulatory mix, drills, provenance ------------------------
+def summary(initiatives: QuerySet, *, today: date) -> dict[str, Any]:
+    cutoff = drill_cutoff(today)
+    unclassified = Q(facts__isnull=True) | Q(facts__regulatory_class=RegulatoryClass.UNCLASSIFIED)
+    aggregates = {
+        "total": Count("pk"),
+        **{f"status__{value}": Count("pk", filter=Q(status=value)) for value in Status.values},
+        "fp_total": Sum("facts__fp_cost_per_month"),
+        "fp_counted": Count("facts__fp_cost_per_month"),
+        "fp_over": Count("pk", filter=Q(facts__fp_cost_per_month__gt=threshold())),
+        **{f"reg__{value}": Count("pk", filter=Q(facts__regulatory_class=value))
+           for value in REGULATORY_ORDER if value != RegulatoryClass.UNCLASSIFIED},
+        f"reg__{RegulatoryClass.UNCLASSIFIED}": Count("pk", filter=unclassified),
+        "drills_overdue": Count("pk", filter=Q(facts__drill_date__lt=cutoff)),
+        "drills_failed": Count("pk", filter=Q(facts__drill_date__gte=cutoff, facts__drill_failed=True)),
+        "drills_missing": Count("pk", filter=Q(facts__isnull=True) | Q(facts__drill_date__isnull=True)),
+        "drilled": Count("pk", filter=fallback_drilled(today)),
+        "baa_expired": Count("pk", filter=Q(facts__baa_next_expiry__lt=today)),
+        "inputs_total": Sum("facts__inputs_total"),
+        "inputs_good": Sum("facts__inputs_good"),
+    }
+    row = initiatives.order_by().aggregate(**aggregates)
+    status_counts = [(value, label, row[f"status__{value}"]) for value, label in Status.choices]
+    regulatory_mix = [(value, RegulatoryClass(value).label, row[f"reg__{value}"]) for value in REGULATORY_ORDER]
+    return {
+        "total": row["total"],
+        "status_counts": status_counts,
+        "fp_total": row["fp_total"] or Decimal("0"),
+        "fp_counted": row["fp_counted"],
+        "fp_over": row["fp_over"],
+        "fp_threshold": threshold(),
+        "regulatory_mix": regulatory_mix,
+        "drills_overdue": row["drills_overdue"],
+        "drills_failed": row["drills_failed"],
+        "drills_missing": row["drills_missing"],
+        "drilled": row["drilled"],
+        "initiatives_with_expired_baa": row["baa_expired"],
+        "inputs_total": row["inputs_total"] or 0,
+        "inputs_good": row["inputs_good"] or 0,
+    }
+
+
+# --- one query: gate status distribution and where initiatives are stuck -----------------
+def gate_statuses(filters: Filters) -> list[dict[str, Any]]:
+    """Per gate: how many initiatives have it approved, submitted, rejected or missing."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = Gate.objects.filter(filters.q("initiative__")).order_by().values("key", "status").annotate(n=Count("pk"))
+    for row in rows:
+        counts.setdefault(row["key"], {})[row["status"]] = row["n"]
+    result = []
+    for definition in registry.gates_for(registry.CURRENT_VERSION):
+        by_status = counts.get(definition.key, {})
+        missing = by_status.get(GateStatus.NOT_STARTED, 0) + by_status.get(GateStatus.IN_PROGRESS, 0)
+        result.append({
+            "key": definition.key, "title": definition.title, "order": definition.order,
+            "approved": by_status.get(GateStatus.APPROVED, 0), "submitted": by_status.get(GateStatus.SUBMITTED, 0),
+            "rejected": by_status.get(GateStatus.REJECTED, 0), "missing": missing,
+            "not_approved": sum(by_status.values()) - by_status.get(GateStatus.APPROVED, 0),
+        })
+    return result
+
+
+# --- one query each: BAA counts, the lists ---------------------------------------------------
+def baa_counts(filters: Filters, *, today: date) -> dict[str, int]:
+    return BaaFact.objects.filter(filters.q("initiative__")).aggregate(
+        expired=Count("pk", filter=Q(expiry__lt=today)),
+        expiring=Count("pk", filter=Q(expiry__gte=today, expiry__lte=today + timedelta(days=BAA_WARNING_DAYS))),
+    )
+
+
+def baa_watchlist(filters: Filters, *, today: date) -> list[BaaFact]:
+    """Expired and soon-expiring BAAs, the longest-expired first."""
+    return list(
+        BaaFact.objects.filter(filters.q("initiative__"), expiry__lte=today + timedelta(days=BAA_WARNING_DAYS))
+        .select_related("initiative").only("vendor", "expiry", "initiative__title", "initiative__slug")
+        .order_by("expiry", "vendor")[:LIST_LIMIT]
+    )
+
+
+def overdue_drills(filters: Filters, *, today: date) -> list[PortfolioFacts]:
+    return list(
+        PortfolioFacts.objects.filter(filters.q("initiative__"), drill_date__lt=drill_cutoff(today))
+        .select_related("initiative").only("drill_date", "initiative__title", "initiative__slug")
+        .order_by("drill_date")[:LIST_LIMIT]
+    )
+
+
+def cost_contributors(filters: Filters) -> list[PortfolioFacts]:
+    return list(
+        PortfolioFacts.objects.filter(filters.q("initiative__"), fp_cost_per_month__isnull=False)
+        .select_related("initiative").only("fp_cost_per_month", "initiative__title", "initiative__slug")
+        .order_by("-fp_cost_per_month", "initiative__title")[:TOP_CONTRIBUTORS]
+    )
+
+
+class Median(Aggregate):
+    """PostgreSQL's percentile_cont(0.5): the median computed by the database."""
+
+    function = "PERCENTILE_CONT"
+    name = "median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def review_median(filters: Filters) -> tuple[float | None, int]:
+    """Median days from submission to decision, and the number of decisions it covers."""
+    times = ReviewTime.objects.filter(filters.q("initiative__"))
+    if connection.vendor == "postgresql":
+        row = times.aggregate(median=Median("days"), n=Count("pk"))
+        return row["median"], row["n"]
+    # SQLite has no percentile function: one query for the durations, the median in Python.
+    days = list(times.values_list("days", flat=True))
+    return (statistics.median(days) if days else None), len(days)
+
+
+# --- the grid: one paginated query with the gate statuses as subqueries -------------------
+SORTS: dict[str, tuple[str, list]] = {
+    # key: (label, order_by), "most defensible first" is the default leadership asked for.
+    "defensibility": ("Most defensible first", [
+        F("rank").asc(), F("facts__inputs_share").desc(nulls_last=True), F("drilled").desc(), "title"]),
+    "title": ("Title", ["title"]),
+    "status": ("Status", ["status", "title"]),
+    "cost": ("Highest false-positive cost", [F("facts__fp_cost_per_month").desc(nulls_last=True), "title"]),
+    "burden": ("Lowest validation burden", [F("rank").asc(), "title"]),
+    "inputs": ("Most auditable inputs", [F("facts__inputs_share").desc(nulls_last=True), "title"]),
+    "fallback": ("Drilled paper fallback first", [F("drilled").desc(), F("facts__drill_date").desc(nulls_last=True),
+                                                  "title"]),
+}
+DEFAULT_SORT = "defensibility"
+
+
+def with_grid_columns(initiatives: QuerySet, *, today: date) -> QuerySet:
+    """Each initiative with its facts, owner, defensibility sort keys and every gate's status."""
+    gate_status = {
+        f"gate_{key.replace('-', '_')}": Subquery(
+            Gate.objects.filter(initiative=OuterRef("pk"), key=key).values("status")[:1])
+        for key in gate_keys()
+    }
+    return (
+        initiatives.select_related("owner", "facts")
+        .annotate(
+            rank=Coalesce("facts__validation_rank", Value(UNKNOWN_RANK)),
+            drilled=Case(When(fallback_drilled(today), then=Value(1)), default=Value(0), output_field=IntegerField()),
+            **gate_status,
+        )
+    )
+
+
+def ordered(initiatives: QuerySet, sort: str) -> QuerySet:
+    return initiatives.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])[1])
+
+
+def gate_cells(initiative: Initiative) -> list[str | None]:
+    return [getattr(initiative, f"gate_{key.replace('-', '_')}") for key in gate_keys()]
+
+
+def burden_label(regulatory_class: str | None) -> str:
+    return VALIDATION_BURDEN[regulatory_class or RegulatoryClass.UNCLASSIFIED][1]
+
+
+def fallback_state(initiative: Initiative, *, today: date) -> tuple[str, str]:
+    """(short state, sentence) of the initiative's paper fallback for the grid and CSV."""
+    facts = getattr(initiative, "facts", None)
+    if facts is None or facts.drill_date is None:
+        return "none", "No drill recorded"
+    if facts.drill_date < drill_cutoff(today):
+        return "overdue", f"Drill overdue (last {facts.drill_date.isoformat()})"
+    if facts.drill_failed:
+        return "failed", f"Last drill failed ({facts.drill_date.isoformat()})"
+    return "drilled", f"Drilled {facts.drill_date.isoformat()}"
