@@ -5,6 +5,7 @@ not timestamped at source, or when an input is not available at prediction time 
 A known proxy for a protected class or wealth (admin list) warns and needs a justification.
 """
 
+import re
 from typing import Any
 
 from django import forms
@@ -26,10 +27,17 @@ def proxy_terms() -> list[tuple[str, list[str]]]:
 
 
 def proxy_match(name: str, proxies: list[tuple[str, list[str]]]) -> str | None:
-    words = name.lower().replace("_", " ").replace("-", " ").replace("/", " ")
+    """The proxy an input's name refers to, matched on whole words of the name.
+
+    `patient_zip5` and `payer_class` match; `ecg_trace_features` (race) and
+    `ziprasidone_dose` (zip) do not. A word may carry a trailing number (zip5).
+    """
+    words = re.findall(r"[a-z]+[0-9]*", name.lower())
     for label, terms in proxies:
-        if any(term in words for term in terms):
-            return label
+        for word in words:
+            stem = word.rstrip("0123456789")
+            if stem in terms:
+                return label
     return None
 
 

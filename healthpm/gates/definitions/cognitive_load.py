@@ -29,6 +29,11 @@ def compute(data: dict[str, Any]) -> LoadResult | None:
         return None
 
 
+def _signed(value: float, places: int) -> str:
+    """+1.25 or −1.25, with a true minus sign as in the working table."""
+    return f"{value:+.{places}f}".replace("-", "−")
+
+
 class CognitiveLoadMainForm(DataForm):
     columns = {"task": "col-12", "roles_before": "col-md-6", "roles_after": "col-md-6"}
     task = forms.CharField(max_length=200, label="Task measured", help_text="e.g. reviewing a sepsis alert and deciding on a bundle.")
@@ -86,7 +91,8 @@ class CognitiveLoad(GateDefinition):
             return {}
         verdict = ("adds work — blocks." if result.net_minutes_per_case > 0 else "saves or keeps time per case.")
         return {"steps": result.steps,
-                "verdict": f"Net {result.net_minutes_per_case:+.2f} min per case, {result.net_minutes_per_day:+.0f} min a day: {verdict}"}
+                "verdict": f"Net {_signed(result.net_minutes_per_case, 2)} min per case, "
+                           f"{_signed(result.net_minutes_per_day, 0)} min a day: {verdict}"}
 
     def describe(self, data: dict[str, Any]) -> list[tuple[str, str]]:
         if not data:

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from healthpm.gates.definitions.auditable_inputs import GATE
+from healthpm.gates.definitions.auditable_inputs import GATE, proxy_match, proxy_terms
 from healthpm.gates.models import ProxyVariable, SourceSystem
 from healthpm.gates.services import gate_save_data
 from tests.factories import InitiativeFactory, fresh, gate_of
@@ -186,3 +186,14 @@ def test_the_form_saves_the_inventory_as_entered(pm):
 
     assert form.is_valid(), form.error_messages()
     assert form.to_data() == {"inputs": rows}
+
+
+@pytest.mark.parametrize("name", ["ecg_trace_features", "ziprasidone_dose", "languid_score"])
+def test_proxy_words_inside_other_words_do_not_match(reference_data, name):
+    assert proxy_match(name, proxy_terms()) is None
+
+
+@pytest.mark.parametrize("name, label", [("patient_zip5", "ZIP / postal code"), ("payer_class", "Insurance type"),
+                                         ("preferred-language", "Preferred language"), ("Race", "Race")])
+def test_proxy_words_match_whole_words_of_the_input_name(reference_data, name, label):
+    assert proxy_match(name, proxy_terms()) == label

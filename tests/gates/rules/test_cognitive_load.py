@@ -53,7 +53,7 @@ def test_a_net_saving_passes_and_the_working_shows_the_arithmetic():
     working = GATE.working(answers)
     assert working["steps"][0].substituted == "0.4 s × 200"
     assert working["steps"][0].value == 80.0
-    assert working["verdict"] == "Net -0.67 min per case, -7 min a day: saves or keeps time per case."
+    assert working["verdict"] == "Net −0.67 min per case, −7 min a day: saves or keeps time per case."
 
 
 def test_work_moving_from_a_nurse_to_a_medical_assistant_warns():
