@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -193,6 +194,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "healthpm.dossier.tasks.render_pending_dossiers",
         "schedule": 120.0,
     },
+    # Expiring evidence, expired BAAs, overdue drills (healthpm/notifications/reminders.py).
+    "daily-reminders": {
+        "task": "healthpm.notifications.tasks.send_daily_reminders",
+        "schedule": crontab(hour=env_int("HEALTHPM_REMINDER_HOUR", 6), minute=0),
+    },
 }
 
 # --- E-mail ----------------------------------------------------------------------------
@@ -202,6 +208,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# For django.core.mail.backends.filebased.EmailBackend (the real-worker integration test).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "healthpm <healthpm@localhost>")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
