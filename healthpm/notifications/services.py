@@ -4,7 +4,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
 from .models import Notification
@@ -24,15 +24,22 @@ def notify(recipients: Iterable, *, subject: str, template: str, context: dict, 
         key = f"{dedupe_key}:{recipient.pk}" if dedupe_key else None
         if key and Notification.objects.filter(dedupe_key=key).exists():
             continue
-        created.append(
-            Notification.objects.create(
-                recipient=recipient,
-                subject=subject,
-                body_text=render_to_string(f"notifications/{template}.txt", ctx),
-                body_html=render_to_string(f"notifications/{template}.html", ctx),
-                dedupe_key=key,
-            )
+        note = Notification(
+            recipient=recipient,
+            subject=subject,
+            body_text=render_to_string(f"notifications/{template}.txt", ctx),
+            body_html=render_to_string(f"notifications/{template}.html", ctx),
+            dedupe_key=key,
         )
+        try:
+            # A savepoint: two reminder runs racing on one key must not break the caller's transaction.
+            with transaction.atomic():
+                note.save()
+        except IntegrityError:
+            if key is None:
+                raise
+            continue  # the other run queued this reminder
+        created.append(note)
     ids = [n.pk for n in created]
     if ids:
         transaction.on_commit(lambda: enqueue_sending(ids))
