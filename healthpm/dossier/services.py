@@ -187,7 +187,7 @@ def record_download(*, dossier: Dossier, by) -> None:
 @dataclass(frozen=True)
 class Verification:
     ok: bool
-    verdict: str  # genuine | draft | altered | foreign | unsigned | unknown | not_pdf | unavailable
+    verdict: str  # genuine | draft | altered | foreign | unsigned | unknown | unreadable | not_pdf | unavailable
     message: str
     sha256: str = ""
     dossier: Dossier | None = None
@@ -225,9 +225,13 @@ def dossier_verify(data: bytes) -> Verification:
             check = signing.SignatureCheck(signed=False)
     except Exception as exc:  # a PDF so damaged its structure or signature cannot be parsed
         log.info("verification could not read %s: %s", sha, exc)
-        return Verification(False, "altered",
-                            "This PDF is damaged or was altered: its structure or signature cannot be read, "
-                            "so it is not a valid dossier of this deployment.", sha)
+        if b"/ByteRange" in data:
+            return Verification(False, "altered",
+                                "This PDF was altered or damaged after it was signed: its structure or signature "
+                                "can no longer be read, so it is not a valid dossier of this deployment.", sha)
+        return Verification(False, "unreadable",
+                            "This PDF cannot be read: it is damaged or not a standard PDF, and it carries no "
+                            "digital signature of this deployment. It is not a dossier issued here.", sha)
 
     if not check.signed:
         if match is not None and match.kind == Dossier.Kind.DRAFT:

@@ -1,0 +1,74 @@
+"""Building dossiers and reading PDFs the way an outside validator would (poppler)."""
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from healthpm.approvals.services import initiative_reopen, initiative_sign
+from healthpm.dossier.models import Dossier
+from healthpm.dossier.services import dossier_export
+from healthpm.gates.models import Gate, GateDecision
+from healthpm.gates.services import gate_decide, gate_submit
+from tests.factories import PASSWORD, InitiativeFactory, add_link, approved_gate, evidence_gate, fresh
+
+
+def approved_with_history(owner, officer):
+    """An approved initiative whose record has what a dossier must not lose: a superseded piece of
+    evidence and a voided signature before the signature in force."""
+    initiative = InitiativeFactory(owner=owner)
+    gates = list(Gate.objects.filter(initiative=initiative).order_by("order"))
+    first = evidence_gate(gates[0], owner)
+    old = next(e for e in first.evidence.all() if not e.superseded_at)
+    add_link(first, owner, old.item_key, replaces=old)
+    gate_submit(gate=fresh(first), by=owner)
+    gate_decide(gate=fresh(first), by=officer, decision=GateDecision.Decision.APPROVED)
+    for gate in gates[1:]:
+        approved_gate(initiative, owner, officer, gate.key)
+    initiative.refresh_from_db()
+    initiative_sign(initiative=initiative, by=officer, password=PASSWORD, meaning="approved", statement="First go.")
+    initiative_reopen(initiative=initiative, by=officer, reason="Pilot wards changed.")
+    initiative.refresh_from_db()
+    initiative_sign(initiative=initiative, by=officer, password=PASSWORD, meaning="approved",
+                    statement="Pilot on 5 West first.")
+    initiative.refresh_from_db()
+    return initiative
+
+
+def export(initiative) -> tuple[Dossier, bytes]:
+    dossier = dossier_export(initiative=initiative, actor_label="test")
+    assert dossier.state == Dossier.State.DONE, dossier.error
+    with dossier.file.open("rb") as fh:
+        return dossier, fh.read()
+
+
+def _poppler(tool: str, data: bytes, *args: str) -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "dossier.pdf"
+        path.write_bytes(data)
+        result = subprocess.run([tool, *args, str(path), *(["-"] if tool == "pdftotext" else [])],
+                                capture_output=True, text=True, timeout=60)
+    return result.stdout + result.stderr
+
+
+def pdfsig(data: bytes) -> str:
+    return _poppler("pdfsig", data)
+
+
+def pdftotext(data: bytes) -> str:
+    return _poppler("pdftotext", data)
+
+
+def squeezed(text: str) -> str:
+    """Text without any whitespace: long hashes survive pdftotext's line breaks."""
+    return re.sub(r"\s+", "", text)
+
+
+def one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def flip_byte(data: bytes, position: int) -> bytes:
+    changed = bytearray(data)
+    changed[position] ^= 0x01
+    return bytes(changed)
