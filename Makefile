@@ -21,6 +21,7 @@ install: $(STAMP)
 run: install
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py migrate --noinput
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py seed_demo
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py make_signing_cert --if-missing
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install
