@@ -31,10 +31,13 @@ def dual(db):
 
 def build(role: str, *, ready: bool, pm, dual, officer):
     """An initiative where `dual` holds `role`: one gate submitted, or (ready) every gate approved."""
-    owner = dual if role == "owner" else pm
-    initiative = InitiativeFactory(owner=owner, collaborators=[] if role == "owner" else [dual])
-    filler = dual if role in ("owner", "evidence contributor") else pm
-    submitter = dual if role in ("owner", "submitter") else pm
+    # Each role alone: the owner's gates are filled and submitted by a collaborator, and so on.
+    if role == "owner":
+        initiative = InitiativeFactory(owner=dual, collaborators=[pm], by=dual)
+    else:
+        initiative = InitiativeFactory(owner=pm, collaborators=[dual])
+    filler = dual if role == "evidence contributor" else pm
+    submitter = dual if role == "submitter" else pm
     keys = [g.key for g in initiative.gates.order_by("order")] if ready else [GATE]
     for key in keys:
         gate = evidence_gate(gate_of(initiative, key), filler)
