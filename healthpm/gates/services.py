@@ -88,6 +88,10 @@ def check_upload_name(name: str) -> str:
     return name
 
 
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} bytes"
+
+
 def check_upload(upload: Upload) -> str:
     """Validate an upload by name, size and content; return its content type."""
     check_upload_name(upload.name)
@@ -96,7 +100,7 @@ def check_upload(upload: Upload) -> str:
         raise WorkflowError(f"“{upload.name}” is empty. Upload the document itself.")
     if upload.length > limit:
         raise WorkflowError(
-            f"“{upload.name}” is {upload.length / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB. "
+            f"“{upload.name}” is {_size(upload.length)}; the limit is {_size(limit)}. "
             "Upload a smaller file or add a link to where it is kept."
         )
     content_type, problem = filetypes.check(upload.name, upload.data)
