@@ -44,7 +44,7 @@ class PortfolioFacts(models.Model):
     initiative = models.OneToOneField(
         "initiatives.Initiative", on_delete=models.CASCADE, primary_key=True, related_name="facts"
     )
-    fp_cost_per_month = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True,
+    fp_cost_per_month = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True, db_index=True,
                                             help_text="Monthly cost of false alerts (gate 2); empty until computable.")
     regulatory_class = models.CharField(max_length=16, choices=RegulatoryClass.choices,
                                         default=RegulatoryClass.UNCLASSIFIED, db_index=True)

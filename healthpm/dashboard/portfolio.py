@@ -71,43 +71,47 @@ def fallback_drilled(today: date) -> Q:
 
 # --- one query: counts, money, regulatory mix, drills, provenance ------------------------
 def summary(initiatives: QuerySet, *, today: date) -> dict[str, Any]:
+    """Grouped by (status, regulatory class): at most 6 × 7 rows, summed here."""
     cutoff = drill_cutoff(today)
-    unclassified = Q(facts__isnull=True) | Q(facts__regulatory_class=RegulatoryClass.UNCLASSIFIED)
-    aggregates = {
-        "total": Count("pk"),
-        **{f"status__{value}": Count("pk", filter=Q(status=value)) for value in Status.values},
-        "fp_total": Sum("facts__fp_cost_per_month"),
-        "fp_counted": Count("facts__fp_cost_per_month"),
-        "fp_over": Count("pk", filter=Q(facts__fp_cost_per_month__gt=threshold())),
-        **{f"reg__{value}": Count("pk", filter=Q(facts__regulatory_class=value))
-           for value in REGULATORY_ORDER if value != RegulatoryClass.UNCLASSIFIED},
-        f"reg__{RegulatoryClass.UNCLASSIFIED}": Count("pk", filter=unclassified),
-        "drills_overdue": Count("pk", filter=Q(facts__drill_date__lt=cutoff)),
-        "drills_failed": Count("pk", filter=Q(facts__drill_date__gte=cutoff, facts__drill_failed=True)),
-        "drills_missing": Count("pk", filter=Q(facts__isnull=True) | Q(facts__drill_date__isnull=True)),
-        "drilled": Count("pk", filter=fallback_drilled(today)),
-        "baa_expired": Count("pk", filter=Q(facts__baa_next_expiry__lt=today)),
-        "inputs_total": Sum("facts__inputs_total"),
-        "inputs_good": Sum("facts__inputs_good"),
-    }
-    row = initiatives.order_by().aggregate(**aggregates)
-    status_counts = [(value, label, row[f"status__{value}"]) for value, label in Status.choices]
-    regulatory_mix = [(value, RegulatoryClass(value).label, row[f"reg__{value}"]) for value in REGULATORY_ORDER]
+    rows = initiatives.order_by().values("status", "facts__regulatory_class").annotate(
+        n=Count("pk"),
+        fp_total=Sum("facts__fp_cost_per_month"),
+        fp_counted=Count("facts__fp_cost_per_month"),
+        fp_over=Count("pk", filter=Q(facts__fp_cost_per_month__gt=threshold())),
+        drills_overdue=Count("pk", filter=Q(facts__drill_date__lt=cutoff)),
+        drills_failed=Count("pk", filter=Q(facts__drill_date__gte=cutoff, facts__drill_failed=True)),
+        drills_missing=Count("pk", filter=Q(facts__drill_date__isnull=True)),
+        drilled=Count("pk", filter=fallback_drilled(today)),
+        baa_expired=Count("pk", filter=Q(facts__baa_next_expiry__lt=today)),
+        inputs_total=Sum("facts__inputs_total"),
+        inputs_good=Sum("facts__inputs_good"),
+    )
+    totals: dict[str, Any] = {"n": 0, "fp_total": Decimal("0"), "fp_counted": 0, "fp_over": 0, "drills_overdue": 0,
+                              "drills_failed": 0, "drills_missing": 0, "drilled": 0, "baa_expired": 0,
+                              "inputs_total": 0, "inputs_good": 0}
+    by_status: dict[str, int] = {}
+    by_class: dict[str, int] = {}
+    for row in rows:
+        for name in totals:
+            totals[name] += row[name] or 0
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        regulatory = row["facts__regulatory_class"] or RegulatoryClass.UNCLASSIFIED  # no facts yet
+        by_class[regulatory] = by_class.get(regulatory, 0) + row["n"]
     return {
-        "total": row["total"],
-        "status_counts": status_counts,
-        "fp_total": row["fp_total"] or Decimal("0"),
-        "fp_counted": row["fp_counted"],
-        "fp_over": row["fp_over"],
+        "total": totals["n"],
+        "status_counts": [(value, label, by_status.get(value, 0)) for value, label in Status.choices],
+        "fp_total": totals["fp_total"],
+        "fp_counted": totals["fp_counted"],
+        "fp_over": totals["fp_over"],
         "fp_threshold": threshold(),
-        "regulatory_mix": regulatory_mix,
-        "drills_overdue": row["drills_overdue"],
-        "drills_failed": row["drills_failed"],
-        "drills_missing": row["drills_missing"],
-        "drilled": row["drilled"],
-        "initiatives_with_expired_baa": row["baa_expired"],
-        "inputs_total": row["inputs_total"] or 0,
-        "inputs_good": row["inputs_good"] or 0,
+        "regulatory_mix": [(value, RegulatoryClass(value).label, by_class.get(value, 0)) for value in REGULATORY_ORDER],
+        "drills_overdue": totals["drills_overdue"],
+        "drills_failed": totals["drills_failed"],
+        "drills_missing": totals["drills_missing"],
+        "drilled": totals["drilled"],
+        "initiatives_with_expired_baa": totals["baa_expired"],
+        "inputs_total": totals["inputs_total"],
+        "inputs_good": totals["inputs_good"],
     }
 
 
@@ -115,7 +119,7 @@ def summary(initiatives: QuerySet, *, today: date) -> dict[str, Any]:
 def gate_statuses(filters: Filters) -> list[dict[str, Any]]:
     """Per gate: how many initiatives have it approved, submitted, rejected or missing."""
     counts: dict[str, dict[str, int]] = {}
-    rows = Gate.objects.filter(filters.q("initiative__")).order_by().values("key", "status").annotate(n=Count("pk"))
+    rows = Gate.objects.filter(filters.q("initiative__")).order_by().values("key", "status").annotate(n=Count("*"))
     for row in rows:
         counts.setdefault(row["key"], {})[row["status"]] = row["n"]
     result = []
@@ -198,17 +202,22 @@ SORTS: dict[str, tuple[str, list]] = {
                                                   "title"]),
 }
 DEFAULT_SORT = "defensibility"
+FACT_FIELDS = ("fp_cost_per_month", "regulatory_class", "validation_rank", "baa_next_expiry", "drill_date",
+               "drill_failed", "inputs_total", "inputs_good", "inputs_share")
 
 
 def with_grid_columns(initiatives: QuerySet, *, today: date) -> QuerySet:
     """Each initiative with its facts, owner, defensibility sort keys and every gate's status."""
     gate_status = {
         f"gate_{key.replace('-', '_')}": Subquery(
-            Gate.objects.filter(initiative=OuterRef("pk"), key=key).values("status")[:1])
+            Gate.objects.filter(initiative=OuterRef("pk"), key=key).order_by().values("status")[:1])
         for key in gate_keys()
     }
     return (
         initiatives.select_related("owner", "facts")
+        # Only what the grid and CSV show: the sort then carries narrow rows, not summaries.
+        .only("slug", "title", "status", "clinical_area", "owner__username", "owner__first_name",
+              "owner__last_name", *[f"facts__{f}" for f in FACT_FIELDS])
         .annotate(
             rank=Coalesce("facts__validation_rank", Value(UNKNOWN_RANK)),
             drilled=Case(When(fallback_drilled(today), then=Value(1)), default=Value(0), output_field=IntegerField()),
