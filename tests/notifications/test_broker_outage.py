@@ -1,0 +1,61 @@
+"""A broker outage never loses saved work nor shows an error page (SPEC §9).
+
+Celery is pointed at a port where nothing listens, with eager execution off, exactly as
+when Redis is down in production; the outbox row waits for the sweeper.
+"""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from healthpm.celery import app
+from healthpm.gates.models import GateStatus
+from healthpm.notifications.models import Notification
+from healthpm.notifications.tasks import send_pending_notifications
+from tests.factories import InitiativeFactory, evidence_gate, fresh, gate_of
+
+pytestmark = pytest.mark.django_db
+
+DEAD_BROKER = "redis://127.0.0.1:6390/0"
+
+
+def _reset_connections() -> None:
+    # Celery caches its connection and producer pools per broker URL.
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker_down(settings):
+    previous = (app.conf.broker_url, app.conf.task_always_eager)
+    settings.CELERY_BROKER_URL = DEAD_BROKER
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.broker_url, app.conf.task_always_eager = DEAD_BROKER, False
+    _reset_connections()
+    yield
+    app.conf.broker_url, app.conf.task_always_eager = previous
+    _reset_connections()
+
+
+def test_submitting_while_the_broker_is_down_saves_and_redirects(pm, compliance, login, broker_down,
+                                                                 django_capture_on_commit_callbacks):
+    initiative = InitiativeFactory(owner=pm)
+    gate = evidence_gate(gate_of(initiative, "auditable-inputs"), pm)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(pm).post(reverse("gates:submit", args=[initiative.slug, gate.key]), {"note": "Ready."})
+
+    assert response.status_code == 302 and response["Location"] == gate.get_absolute_url()
+    assert fresh(gate).status == GateStatus.SUBMITTED
+    note = Notification.objects.get(recipient=compliance)
+    assert note.sent_at is None and mail.outbox == []
+
+    page = login(pm).get(response["Location"])
+    assert page.status_code == 200 and "submitted" in page.content.decode()
+
+    # Later the beat sweeper sends what the outage left pending — once.
+    assert send_pending_notifications() == 1
+    assert send_pending_notifications() == 0
+    note.refresh_from_db()
+    assert note.sent_at is not None
+    assert [m.to for m in mail.outbox] == [[compliance.email]]

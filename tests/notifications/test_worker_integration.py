@@ -1,0 +1,100 @@
+"""The real path: a committed change, Redis, a Celery worker process, an e-mail file.
+
+Runs only when CELERY_BROKER_URL points at a real broker (CI). The worker is a separate
+process on a queue of its own, using the very database pytest-django created, so the
+test is transactional: the worker must see committed rows.
+"""
+
+import email
+import email.policy
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from healthpm.celery import app
+from healthpm.gates.services import gate_submit
+from healthpm.notifications.models import Notification
+from tests.factories import InitiativeFactory, evidence_gate, gate_of
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not os.environ.get("CELERY_BROKER_URL"), reason="needs a real broker (CELERY_BROKER_URL)"),
+]
+
+WAIT_SECONDS = 60
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker(tmp_path):
+    queue = f"healthpm-test-{uuid.uuid4().hex[:10]}"
+    mail_dir = tmp_path / "mail"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"],
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "HEALTHPM_VAR_DIR": str(tmp_path / "var"),
+    }
+    log_path = tmp_path / "worker.log"
+    celery = Path(sys.executable).with_name("celery")
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(celery), "-A", "healthpm", "worker", "--pool=solo", "--concurrency=1", "-Q", queue,
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
+            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    previous = (app.conf.task_default_queue, app.conf.task_always_eager)
+    app.conf.task_default_queue, app.conf.task_always_eager = queue, False  # .delay() now goes to this worker
+    try:
+        yield mail_dir, log_path
+    finally:
+        app.conf.task_default_queue, app.conf.task_always_eager = previous
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_delivers_the_notification_of_a_committed_submission(pm, compliance, worker):
+    mail_dir, log_path = worker
+    gate = evidence_gate(gate_of(InitiativeFactory(owner=pm, title="Sepsis early warning"), "auditable-inputs"), pm)
+
+    gate_submit(gate=gate, by=pm)  # commits; on_commit hands the outbox row to Redis
+
+    note = Notification.objects.get(recipient=compliance)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        note.refresh_from_db()
+        files = list(mail_dir.glob("*.log")) if mail_dir.exists() else []
+        if note.sent_at is not None and files:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"not delivered within {WAIT_SECONDS} s; worker log:\n{log_path.read_text()[-3000:]}")
+
+    message = email.message_from_string(files[0].read_text().split("\n" + "-" * 79)[0], policy=email.policy.default)
+    assert message["To"] == compliance.email
+    assert message["Subject"].strip().startswith("Review requested: Auditable inputs")
+    assert gate.get_absolute_url() in message.get_body(("plain",)).get_content()
