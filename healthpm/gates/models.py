@@ -36,6 +36,8 @@ class Gate(models.Model):
     class Meta:
         ordering = ["initiative_id", "order"]
         constraints = [models.UniqueConstraint(fields=["initiative", "key"], name="one_gate_per_key")]
+        # The portfolio dashboard counts gates per (key, status): an index-only scan, not the JSON-heavy heap.
+        indexes = [models.Index(fields=["key", "status"], name="gate_key_status")]
 
     def __str__(self) -> str:
         return f"{self.initiative} — {self.title}"
