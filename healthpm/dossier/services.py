@@ -187,7 +187,7 @@ def record_download(*, dossier: Dossier, by) -> None:
 @dataclass(frozen=True)
 class Verification:
     ok: bool
-    verdict: str  # genuine | draft | altered | foreign | unsigned | unknown | unreadable | not_pdf | unavailable
+    verdict: str  # genuine | draft | altered | untrusted | foreign | unsigned | unknown | unreadable | not_pdf | unavailable
     message: str
     sha256: str = ""
     dossier: Dossier | None = None
@@ -211,18 +211,11 @@ def dossier_verify(data: bytes) -> Verification:
     try:
         our_cert = signing.load_signer().signing_cert
     except signing.SigningUnavailable as exc:
-        our_cert = None
-        unavailable = str(exc)
+        our_cert, unavailable = None, str(exc)
     try:
-        check = signing.check_signature(data, our_cert) if our_cert is not None else None
-        if check is None:
-            from pyhanko.pdf_utils.reader import PdfFileReader
-            from io import BytesIO
-
-            signed = bool(PdfFileReader(BytesIO(data), strict=False).embedded_signatures)
-            if signed:
-                return Verification(False, "unavailable", f"Signed PDFs cannot be checked here right now: {unavailable}", sha)
-            check = signing.SignatureCheck(signed=False)
+        if our_cert is None and signing.has_signatures(data):
+            return Verification(False, "unavailable", f"Signed PDFs cannot be checked right now: {unavailable}", sha)
+        check = signing.check_signature(data, our_cert) if our_cert is not None else signing.SignatureCheck(signed=False)
     except Exception as exc:  # a PDF so damaged its structure or signature cannot be parsed
         log.info("verification could not read %s: %s", sha, exc)
         if b"/ByteRange" in data:
@@ -246,10 +239,13 @@ def dossier_verify(data: bytes) -> Verification:
         return Verification(False, "foreign",
                             f"This PDF is signed by “{check.signer}”, not with this deployment's certificate: it is "
                             "not a dossier issued by this deployment.", sha)
-    if not check.genuine:
+    if check.altered:
         return Verification(False, "altered",
                             f"This file was altered after it was signed ({check.problem}). Do not rely on it: "
                             "download the dossier again from healthpm.", sha)
+    if not check.genuine:
+        return Verification(False, "untrusted",
+                            f"The file is unchanged, but {check.problem}: it cannot be accepted as a valid dossier.", sha)
     if match is None:
         return Verification(False, "unknown",
                             "The signature is intact and was made with this deployment's certificate, but no stored "

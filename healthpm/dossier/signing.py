@@ -90,6 +90,10 @@ def make_certificate(path: Path, *, secret: bytes, common_name: str = DEMO_COMMO
     return cert
 
 
+# Opening the PKCS#12 runs its key derivation; a worker keeps the signer until the file changes.
+_signer_cache: dict[tuple, signers.SimpleSigner] = {}
+
+
 def load_signer() -> signers.SimpleSigner:
     path = p12_path()
     if not path.exists():
@@ -97,12 +101,20 @@ def load_signer() -> signers.SimpleSigner:
             f"The signing certificate {path} does not exist: run `python manage.py make_signing_cert` "
             "(demo) or set HEALTHPM_SIGNING_P12 to the deployment's PKCS#12 file."
         )
-    try:
-        return signers.SimpleSigner.load_pkcs12(pfx_file=str(path), passphrase=passphrase())
-    except (ValueError, OSError) as exc:
-        raise SigningUnavailable(
-            f"The signing certificate {path} could not be opened: check HEALTHPM_SIGNING_PASSPHRASE."
-        ) from exc
+    secret = passphrase()
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size, secret)
+    signer = _signer_cache.get(key)
+    if signer is None:
+        try:
+            signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(path), passphrase=secret)
+        except (ValueError, OSError) as exc:
+            raise SigningUnavailable(
+                f"The signing certificate {path} could not be opened: check HEALTHPM_SIGNING_PASSPHRASE."
+            ) from exc
+        _signer_cache.clear()
+        _signer_cache[key] = signer
+    return signer
 
 
 @dataclass(frozen=True)
@@ -130,8 +142,19 @@ def sign_pdf(pdf: bytes, signer: signers.SimpleSigner, *, reason: str, location:
         location=location or None,
     )
     out = BytesIO()
-    signers.PdfSigner(meta, signer=signer).sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf), strict=False), output=out)
+    signers.PdfSigner(meta, signer=signer).sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(pdf), strict=False), output=out, bytes_reserved=_reserved_hex_digits(signer),
+    )
     return out.getvalue()
+
+
+def _reserved_hex_digits(signer: signers.SimpleSigner) -> int:
+    """Room for the CMS blob in /Contents (hex digits), sized from the certificates it embeds.
+
+    Saying it up front spares pyHanko a dry-run signature to measure it (a fifth of a second).
+    """
+    certs = [signer.signing_cert, *signer.cert_registry]
+    return 2 * (3072 + sum(len(cert.dump()) for cert in certs))
 
 
 # --- checking ---------------------------------------------------------------------------
@@ -143,12 +166,21 @@ class SignatureCheck:
     ours: bool = False  # made with this deployment's certificate
     intact: bool = False  # the signed bytes hash to what was signed
     whole_file: bool = False  # nothing was appended after signing
+    trusted: bool = False  # the certificate was valid and fit for signing
     signer: str = ""
     problem: str = ""
 
     @property
     def genuine(self) -> bool:
-        return self.signed and self.ours and self.intact and self.whole_file
+        return self.signed and self.ours and self.intact and self.whole_file and self.trusted
+
+    @property
+    def altered(self) -> bool:
+        return self.signed and self.ours and not (self.intact and self.whole_file)
+
+
+def has_signatures(data: bytes) -> bool:
+    return bool(PdfFileReader(BytesIO(data), strict=False).embedded_signatures)
 
 
 def check_signature(data: bytes, our_cert: asn1_x509.Certificate) -> SignatureCheck:
@@ -182,5 +214,5 @@ def check_signature(data: bytes, our_cert: asn1_x509.Certificate) -> SignatureCh
         problem = "content was added to the file after it was signed"
     elif not status.trusted:
         problem = "the signing certificate is not valid (expired or not usable for signing)"
-    return SignatureCheck(signed=True, ours=True, intact=intact, whole_file=whole and status.trusted,
+    return SignatureCheck(signed=True, ours=True, intact=intact, whole_file=whole, trusted=bool(status.trusted),
                           signer=signer, problem=problem)
