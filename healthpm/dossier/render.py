@@ -111,6 +111,14 @@ def audit_changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _object_label(event: AuditEvent, initiative: Initiative) -> str:
+    """The event's object without the initiative's own name, which adds nothing in its own dossier."""
+    label = event.object_repr
+    if label == initiative.title:
+        return ""
+    return label.removeprefix(f"{initiative.title} — ").removesuffix(f" of {initiative.title}")
+
+
 def dossier_context(initiative: Initiative, *, version: int, final: bool, generated_at: datetime,
                     certificate=None) -> dict:
     """Everything the PDF shows, read in a fixed number of queries."""
@@ -141,10 +149,7 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
         ))
     signatures = list(initiative.signatures.select_related("signer", "voided_by").order_by("signed_at", "pk"))
     events = list(AuditEvent.objects.for_initiative(initiative).order_by("id"))
-    prefix = f"{initiative.title} — "
-    trail = [{"e": e, "changes": audit_changes(e.before, e.after),
-              # The initiative's own name adds nothing inside its own dossier.
-              "object": e.object_repr.removeprefix(prefix) if e.object_repr != initiative.title else ""}
+    trail = [{"e": e, "changes": audit_changes(e.before, e.after), "object": _object_label(e, initiative)}
              for e in events]
     return {
         "initiative": initiative,
