@@ -5,6 +5,7 @@ The renderer never touches the network. Its URL fetcher serves only our own stat
 the rendering: a dossier that silently lost its stylesheet is worse than no dossier.
 """
 
+import gc
 import json
 import logging
 from dataclasses import dataclass, field
@@ -173,5 +174,14 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
 
 def render_pdf(context: dict) -> RenderedPdf:
     html = render_to_string("pdf/dossier.html", context)
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
-    return RenderedPdf(data=document.write_pdf(), pages=len(document.pages))
+    # WeasyPrint allocates hundreds of thousands of objects that live for the whole layout;
+    # with the default thresholds the cyclic collector keeps rescanning them. Collecting
+    # less often while it runs saves about a tenth of the time (bench_dossier).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
+        data = document.write_pdf()
+    finally:
+        gc.set_threshold(*thresholds)
+    return RenderedPdf(data=data, pages=len(document.pages))
