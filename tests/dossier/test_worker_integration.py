@@ -6,23 +6,17 @@ this test's MEDIA_ROOT, with this test's signing certificate.
 """
 
 import os
-import subprocess
-import sys
 import time
-import uuid
 from importlib import import_module
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
-from django.db import connection
 
-from healthpm.celery import app
 from healthpm.dossier.models import Dossier
 from healthpm.dossier.services import dossier_request
 from tests.factories import signed_initiative
+from tests.worker import celery_worker
 
 from .conftest import PASSPHRASE
 from .helpers import pdfsig
@@ -35,48 +29,12 @@ pytestmark = [
 WAIT_SECONDS = 90
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker(tmp_path, signing_cert):
-    queue = f"healthpm-dossier-test-{uuid.uuid4().hex[:10]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"],
-        "HEALTHPM_VAR_DIR": str(tmp_path / "var"),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "HEALTHPM_SIGNING_P12": str(signing_cert),
-        "HEALTHPM_SIGNING_PASSPHRASE": PASSPHRASE,
-    }
-    log_path = tmp_path / "worker.log"
-    celery = Path(sys.executable).with_name("celery")
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(celery), "-A", "healthpm", "worker", "--pool=solo", "--concurrency=1", "-Q", queue,
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    previous = (app.conf.task_default_queue, app.conf.task_always_eager)
-    app.conf.task_default_queue, app.conf.task_always_eager = queue, False
-    try:
+    env = {"MEDIA_ROOT": str(settings.MEDIA_ROOT), "HEALTHPM_SIGNING_P12": str(signing_cert),
+           "HEALTHPM_SIGNING_PASSPHRASE": PASSPHRASE}
+    with celery_worker(tmp_path, env) as log_path:
         yield log_path
-    finally:
-        app.conf.task_default_queue, app.conf.task_always_eager = previous
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,21 +8,14 @@ test is transactional: the worker must see committed rows.
 import email
 import email.policy
 import os
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
-from healthpm.celery import app
 from healthpm.gates.services import gate_submit
 from healthpm.notifications.models import Notification
 from tests.factories import InitiativeFactory, evidence_gate, gate_of
+from tests.worker import celery_worker
 
 pytestmark = [
     pytest.mark.integration,
@@ -32,48 +25,12 @@ pytestmark = [
 WAIT_SECONDS = 60
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker(tmp_path):
-    queue = f"healthpm-test-{uuid.uuid4().hex[:10]}"
     mail_dir = tmp_path / "mail"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"],
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "HEALTHPM_VAR_DIR": str(tmp_path / "var"),
-    }
-    log_path = tmp_path / "worker.log"
-    celery = Path(sys.executable).with_name("celery")
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(celery), "-A", "healthpm", "worker", "--pool=solo", "--concurrency=1", "-Q", queue,
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    previous = (app.conf.task_default_queue, app.conf.task_always_eager)
-    app.conf.task_default_queue, app.conf.task_always_eager = queue, False  # .delay() now goes to this worker
-    try:
+    env = {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(mail_dir)}
+    with celery_worker(tmp_path, env) as log_path:
         yield mail_dir, log_path
-    finally:
-        app.conf.task_default_queue, app.conf.task_always_eager = previous
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.mark.django_db(transaction=True)

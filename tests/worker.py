@@ -1,0 +1,62 @@
+"""A real Celery worker process for integration tests (marked `integration`).
+
+It runs on a queue of its own against the very database pytest-django created, so the
+tests using it are transactional: the worker must see committed rows.
+"""
+
+import os
+import subprocess
+import sys
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+from healthpm.celery import app
+
+
+def database_url() -> str:
+    """DATABASE_URL of the test database this process is connected to."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@contextmanager
+def celery_worker(tmp_path: Path, env: dict[str, str]):
+    """Start a worker with `env` on top of ours; while it runs, .delay() goes to it. Yields its log path."""
+    queue = f"healthpm-test-{uuid.uuid4().hex[:10]}"
+    full_env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"],
+        "HEALTHPM_VAR_DIR": str(tmp_path / "var"),
+        **env,
+    }
+    log_path = tmp_path / "worker.log"
+    celery = Path(sys.executable).with_name("celery")
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(celery), "-A", "healthpm", "worker", "--pool=solo", "--concurrency=1", "-Q", queue,
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
+            cwd=settings.BASE_DIR, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    previous = (app.conf.task_default_queue, app.conf.task_always_eager)
+    app.conf.task_default_queue, app.conf.task_always_eager = queue, False
+    try:
+        yield log_path
+    finally:
+        app.conf.task_default_queue, app.conf.task_always_eager = previous
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
