@@ -68,6 +68,18 @@ def reference_data(db):
     importlib.import_module("healthpm.gates.migrations.0002_reference_data").seed_reference_data(apps, None)
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Every transactional test (live server, worker, threads) gets the migrations' rows back.
+
+    Earlier transactional tests flush the database, so without this a test's outcome would
+    depend on the order tests run in.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames:
+        request.getfixturevalue("reference_data")
+
+
 def _persona(username: str, first: str, last: str, *role_names: str):
     user = UserFactory(username=username, first_name=first, last_name=last, email=f"{username}@hospital.example")
     for name in role_names:
