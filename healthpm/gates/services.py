@@ -171,8 +171,7 @@ def evidence_add(
                 replaces.save(update_fields=["superseded_at"])
             record("evidence_added" if replaces is None else "evidence_replaced", actor=by, obj=evidence,
                    initiative=initiative, before=replaces.snapshot() if replaces else None, after=evidence.snapshot())
-            gate = Gate.objects.prefetch_related("evidence", "decisions").get(pk=gate.pk)
-            gate.initiative = initiative
+            gate = _reload(gate, initiative)
             _after_change(initiative, gate, by=by, why=f"Evidence for “{item_key}” changed after approval.")
         except BaseException:
             if evidence.file:
