@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
 
@@ -19,6 +20,26 @@ class GateStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted for review"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+
+
+@dataclass(frozen=True)
+class GateEvaluation:
+    items: list[tuple[Item, bool, list["Evidence"]]]
+    findings: list[Finding]
+
+    @property
+    def blockers(self) -> list[str]:
+        messages = [
+            f"“{item.label}” is not filled in yet: complete the form above." if item.structured
+            else f"No current evidence for “{item.label}”: upload a file or add a link."
+            for item, evidenced, _ in self.items
+            if not evidenced
+        ]
+        return messages + [f.message for f in self.findings if f.blocks]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.blocks]
 
 
 class Gate(models.Model):
@@ -77,16 +98,14 @@ class Gate(models.Model):
     def findings(self, *, today: date | None = None) -> list[Finding]:
         return self.definition.findings(self.data, today=today or timezone.localdate())
 
+    def evaluate(self, *, today: date | None = None) -> "GateEvaluation":
+        """Items and rule findings, computed once, for pages that show both."""
+        today = today or timezone.localdate()
+        return GateEvaluation(items=self.item_status(today=today), findings=self.findings(today=today))
+
     def blockers(self, *, today: date | None = None) -> list[str]:
         """Everything that stops submission, in plain words naming the item or field."""
-        today = today or timezone.localdate()
-        messages = [
-            f"“{item.label}” is not filled in yet: complete the form above." if item.structured
-            else f"No current evidence for “{item.label}”: upload a file or add a link."
-            for item in self.missing_items(today=today)
-        ]
-        messages += [f.message for f in self.findings(today=today) if f.blocks]
-        return messages
+        return self.evaluate(today=today).blockers
 
     # --- approval ------------------------------------------------------------------------
     def compute_digest(self, *, today: date | None = None) -> str:

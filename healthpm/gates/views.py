@@ -32,17 +32,17 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
     next_def = siblings[position + 1] if position + 1 < len(siblings) else None
     if data_form is None and definition.form_class is not None:
         data_form = definition.form_class(initial=gate.data, gate=gate)
-    data_findings = definition.findings(gate.data, today=today) if gate.data else []
+    evaluation = gate.evaluate(today=today)
     evidence = sorted(gate.evidence.all(), key=lambda e: (e.item_key, -e.version, -e.pk))
     context = {
         "initiative": initiative,
         "gate": gate,
         "definition": definition,
-        "items": gate.item_status(today=today),
-        "blockers": gate.blockers(today=today),
-        "warnings": [f for f in gate.findings(today=today) if not f.blocks],
+        "items": evaluation.items,
+        "blockers": evaluation.blockers,
+        "warnings": evaluation.warnings,
         "working": definition.working(gate.data),
-        "data_blockers": [f.message for f in data_findings if f.blocks],
+        "data_blockers": [f.message for f in evaluation.findings if f.blocks],
         "described": definition.describe(gate.data),
         "tables": definition.tables(gate.data),
         "evidence": [(e, e.state(today)) for e in evidence],
