@@ -16,15 +16,6 @@ from healthpm.notifications.services import notify
 from .models import Signature
 
 
-def gates_of(initiative: Initiative) -> list[Gate]:
-    gates = list(
-        Gate.objects.filter(initiative=initiative).prefetch_related("evidence", "decisions").order_by("order")
-    )
-    for gate in gates:
-        gate.initiative = initiative
-    return gates
-
-
 def final_decision_blockers(initiative: Initiative, gates: list[Gate], *, meaning: str) -> list[str]:
     """Everything that stops a final decision, gate by gate, in plain words."""
     today = timezone.localdate()
@@ -84,7 +75,7 @@ def initiative_sign(*, initiative: Initiative, by, password: str, meaning: str, 
         access.require_decide(by, initiative)
         if initiative.status in FINAL_STATUSES:
             raise WorkflowError(f"“{initiative.title}” already has a final decision.")
-        gates = gates_of(initiative)
+        gates = Gate.objects.of_initiative(initiative)
         problems = final_decision_blockers(initiative, gates, meaning=meaning)
         if problems:
             raise WorkflowError("The final decision is not available yet:", details=problems)

@@ -8,7 +8,9 @@ from healthpm.accounts import roles
 from healthpm.core.errors import WorkflowError
 
 from .forms import ReopenForm, SignForm
-from .services import gates_of, current_signature, final_decision_blockers, initiative_reopen, initiative_sign
+from healthpm.gates.models import Gate
+
+from .services import current_signature, final_decision_blockers, initiative_reopen, initiative_sign
 
 
 @login_required
@@ -36,7 +38,7 @@ def approval(request, slug):
         else:
             status = 400
         initiative.refresh_from_db()
-    gates = gates_of(initiative)
+    gates = Gate.objects.of_initiative(initiative)
     return render(request, "approvals/approval.html", {
         "initiative": initiative,
         "gates": gates,

@@ -15,7 +15,6 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -26,7 +25,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from healthpm.accounts import roles
 from healthpm.audit.models import AuditEvent
-from healthpm.gates.models import Evidence, Gate, GateDecision
+from healthpm.gates.models import Gate, GateDecision
 from healthpm.initiatives.models import Initiative, Status
 
 # Relative URLs in the template resolve against this origin; the fetcher maps it to disk.
@@ -124,15 +123,9 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
                     certificate=None) -> dict:
     """Everything the PDF shows, read in a fixed number of queries."""
     today = timezone.localdate()
-    gates = list(
-        Gate.objects.filter(initiative=initiative).order_by("order").select_related("submitted_by").prefetch_related(
-            Prefetch("evidence", queryset=Evidence.objects.select_related("author")),
-            Prefetch("decisions", queryset=GateDecision.objects.select_related("decided_by")),
-        )
-    )
+    gates = Gate.objects.of_initiative(initiative)
     sections, register = [], []
     for gate in gates:
-        gate.initiative = initiative
         definition = gate.definition
         labels = {item.key: item.label for item in definition.items}
         evidence = sorted(gate.evidence.all(), key=lambda e: (e.item_key, -e.version, -e.pk))

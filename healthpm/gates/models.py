@@ -42,6 +42,21 @@ class GateEvaluation:
         return [f for f in self.findings if not f.blocks]
 
 
+class GateQuerySet(models.QuerySet):
+    def of_initiative(self, initiative) -> list["Gate"]:
+        """The initiative's gates in order, with evidence and decisions loaded and the
+        initiative attached, so evaluating all of them costs a fixed number of queries."""
+        gates = list(
+            self.filter(initiative=initiative).order_by("order").select_related("submitted_by").prefetch_related(
+                models.Prefetch("evidence", queryset=Evidence.objects.select_related("author")),
+                models.Prefetch("decisions", queryset=GateDecision.objects.select_related("decided_by")),
+            )
+        )
+        for gate in gates:
+            gate.initiative = initiative
+        return gates
+
+
 class Gate(models.Model):
     initiative = models.ForeignKey("initiatives.Initiative", on_delete=models.CASCADE, related_name="gates")
     key = models.CharField(max_length=64)
@@ -53,6 +68,8 @@ class Gate(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     submission_note = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GateQuerySet.as_manager()
 
     class Meta:
         ordering = ["initiative_id", "order"]

@@ -80,13 +80,7 @@ def initiative_edit(request, slug):
 @login_required
 def initiative_overview(request, slug):
     initiative = access.get_initiative_for(request.user, slug)
-    gates = list(
-        Gate.objects.filter(initiative=initiative)
-        .prefetch_related("evidence", "decisions__decided_by")
-        .order_by("order")
-    )
-    for gate in gates:
-        gate.initiative = initiative
+    gates = Gate.objects.of_initiative(initiative)
     rows = [
         {
             "gate": g,

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from healthpm.accounts import demo_data, roles
 from healthpm.approvals.models import Signature
-from healthpm.approvals.services import final_decision_blockers, gates_of
+from healthpm.approvals.services import final_decision_blockers
 from healthpm.audit.models import AuditEvent
 from healthpm.audit.services import verify_chain
 from healthpm.gates.models import Evidence, Gate, GateDecision
@@ -89,7 +89,7 @@ def test_seed_demo_builds_every_state_once_and_prints_the_logins(db, settings, m
     # Structured data (issue 3): sepsis passes every rule, no-show fails the false-positive cost gate.
     for gate in sepsis.gates.all():
         assert gate.blockers() == [], gate.key
-    assert final_decision_blockers(sepsis, gates_of(sepsis), meaning="approved") == []
+    assert final_decision_blockers(sepsis, Gate.objects.of_initiative(sepsis), meaning="approved") == []
     no_show_cost = Gate.objects.get(initiative__slug="no-show-prediction", key="false-positive-cost")
     assert any("over the $5,000.00 threshold" in b for b in no_show_cost.blockers())
     assert Gate.objects.filter(initiative__slug="alert-ranking").exclude(data={}).exists()

@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from healthpm.approvals.services import final_decision_blockers, gates_of
+from healthpm.approvals.services import final_decision_blockers
 from healthpm.audit.models import AuditEvent
-from healthpm.gates.models import GateStatus
+from healthpm.gates.models import Gate, GateStatus
 from healthpm.gates.services import gate_save_data
 from healthpm.initiatives.models import Initiative, Status
 from tests.factories import InitiativeFactory, add_link, approved_gate, fresh, gate_of, ready_initiative, valid_data
@@ -90,7 +90,7 @@ def test_expired_evidence_blocks_the_final_decision(pm, compliance):
         approved_gate(initiative, pm, compliance, gate.key, expiry=expiry if gate.key == "baa-phi" else None)
 
     with time_machine.travel(expiry + timedelta(days=1)):
-        problems = final_decision_blockers(initiative, gates_of(initiative), meaning="approved")
+        problems = final_decision_blockers(initiative, Gate.objects.of_initiative(initiative), meaning="approved")
 
     assert problems == [
         "“BAA and PHI”: its data or evidence changed (or evidence expired) since it was approved; "
