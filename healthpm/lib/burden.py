@@ -102,6 +102,11 @@ def format_number(value: float | Decimal | int, places: int | None = 4) -> str:
     return text.replace("-", "−")
 
 
+def format_money(value: Decimal | float | int | str) -> str:
+    """US dollars to the cent with grouped thousands: $7,350.00."""
+    return f"${Decimal(str(value)):,.2f}"
+
+
 # --- validation -------------------------------------------------------------------
 
 

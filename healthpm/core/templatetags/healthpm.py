@@ -1,8 +1,6 @@
-from decimal import Decimal
-
 from django import template
 
-from healthpm.lib.burden import format_number
+from healthpm.lib.burden import format_money, format_number
 
 register = template.Library()
 
@@ -26,4 +24,4 @@ def money(value) -> str:
     """US dollars to the cent with grouped thousands: $7,350.00."""
     if value is None or value == "":
         return "—"
-    return f"${Decimal(str(value)):,.2f}"
+    return format_money(value)

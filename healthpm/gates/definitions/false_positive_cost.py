@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from healthpm.lib.burden import BurdenInputs, BurdenResult, burden, exceeds, passing_targets
+from healthpm.lib.burden import BurdenInputs, BurdenResult, burden, exceeds, format_money, passing_targets
 
 from .base import Finding, GateDefinition, Item
 from .forms_base import DataForm, GateForm
@@ -114,10 +114,6 @@ class FalsePositiveCostForm(GateForm):
     main_form_class = FalsePositiveCostMainForm
 
 
-def _money(value: Decimal) -> str:
-    return f"${value:,.2f}"
-
-
 class FalsePositiveCost(GateDefinition):
     form_class = FalsePositiveCostForm
 
@@ -139,8 +135,8 @@ class FalsePositiveCost(GateDefinition):
             ways.append(f"raise PPV to at least {targets.min_ppv:.1%} at {result.alerts_per_day:.1f} alerts a day")
         return [Finding(
             "block",
-            f"False alerts cost {_money(result.cost_per_month)} a month, {_money(targets.excess)} over the "
-            f"{_money(limit)} threshold. To pass, " + ", or ".join(ways) + ".",
+            f"False alerts cost {format_money(result.cost_per_month)} a month, {format_money(targets.excess)} over the "
+            f"{format_money(limit)} threshold. To pass, " + ", or ".join(ways) + ".",
             "cost",
         )]
 
@@ -151,7 +147,7 @@ class FalsePositiveCost(GateDefinition):
         limit = threshold()
         return {
             "steps": result.steps,
-            "verdict": (f"{_money(result.cost_per_month)} a month against a threshold of {_money(limit)}: "
+            "verdict": (f"{format_money(result.cost_per_month)} a month against a threshold of {format_money(limit)}: "
                         + ("over — blocks." if exceeds(result, limit) else "within the threshold.")),
         }
 
