@@ -6,12 +6,14 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install run test test-fast lock check clean
 
-$(STAMP): requirements.lock
+$(STAMP): requirements.lock tests/browser/package-lock.json
 	@bash .ci/system-deps
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
+	# axe-core, which the browser tests inject into each page (pinned in package-lock.json).
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -36,4 +38,4 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache tests/browser/node_modules
