@@ -25,3 +25,11 @@ def money(value) -> str:
     if value is None or value == "":
         return "—"
     return format_money(value)
+
+
+@register.filter
+def minutes(value) -> str:
+    """A timedelta as whole minutes (0:30:00 → "30"), for messages people read."""
+    if not value:
+        return ""
+    return f"{round(value.total_seconds() / 60):,}"

@@ -1,0 +1,55 @@
+"""Automatic logoff after inactivity (HIPAA §164.312(a)(2)(iii)).
+
+An unattended workstation on a ward must not stay signed in to a system whose evidence may
+contain PHI and whose approvals carry legal weight. Every authenticated request stamps the
+session; a request arriving more than HEALTHPM_IDLE_LOGOUT_SECONDS after the previous one
+signs the user out first and sends them to the login page with the reason.
+"""
+
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponse
+from django.shortcuts import redirect, resolve_url
+
+from healthpm.audit.services import record
+
+LAST_ACTIVITY_KEY = "healthpm_last_activity"
+# Re-stamping at most this often keeps a session write off most requests.
+STAMP_GRANULARITY_SECONDS = 30
+
+
+class IdleLogoutMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(LAST_ACTIVITY_KEY)
+            idle_limit = settings.HEALTHPM_IDLE_LOGOUT_SECONDS
+            if last is not None and now - last > idle_limit:
+                return self._sign_out(request, idle_limit)
+            if last is None or now - last >= STAMP_GRANULARITY_SECONDS:
+                request.session[LAST_ACTIVITY_KEY] = now
+        return self.get_response(request)
+
+    def _sign_out(self, request, idle_limit):
+        user = request.user
+        record("session_timeout", actor=user, obj=user, after={"idle_limit_seconds": idle_limit})
+        logout(request)
+        minutes = max(1, round(idle_limit / 60))
+        messages.info(request, f"You were signed out after {minutes} minute{'s' if minutes != 1 else ''} "
+                               "without activity. Sign in again; anything you were sending was not saved.")
+        login_url = resolve_url(settings.LOGIN_URL)
+        next_path = request.get_full_path() if request.method == "GET" else ""
+        target = f"{login_url}?{urlencode({'next': next_path})}" if next_path else login_url
+        if request.headers.get("HX-Request"):
+            # An htmx preview would swap the login page into the form; send the whole page there.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
