@@ -289,5 +289,7 @@ LOGGING = {
         # WeasyPrint narrates every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes logs every successful login at INFO; the audit trail already has them.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -2,12 +2,13 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from healthpm import access
+from healthpm.core.downloads import attachment
 
 from .forms import VerifyForm
 from .models import Dossier
@@ -62,9 +63,7 @@ def download(request, slug, version):
     except FileNotFoundError:
         raise Http404("The stored file is missing")
     record_download(dossier=dossier, by=request.user)
-    response = FileResponse(handle, as_attachment=True, filename=dossier.download_name, content_type="application/pdf")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(handle, filename=dossier.download_name, content_type="application/pdf")
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from healthpm import access
 from healthpm.accounts import roles
 from healthpm.audit.services import record
+from healthpm.core.downloads import attachment
 from healthpm.core.errors import WorkflowError
 
 from . import registry
@@ -173,5 +174,4 @@ def evidence_download(request, slug, key, evidence_id):
     if not evidence.file:
         raise Http404("This evidence is a link, not a file")
     record("evidence_downloaded", actor=request.user, obj=evidence, initiative=evidence.gate.initiative)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
-                        content_type=evidence.content_type or "application/octet-stream")
+    return attachment(evidence.file.open("rb"), filename=evidence.original_name, content_type=evidence.content_type)
