@@ -7,7 +7,7 @@ from django.utils import timezone
 from healthpm import access
 from healthpm.accounts import roles
 from healthpm.audit.services import record
-from healthpm.core.errors import WorkflowError
+from healthpm.core.errors import PasswordRefused, WorkflowError
 from healthpm.gates.models import Gate, GateStatus
 from healthpm.initiatives.models import FINAL_STATUSES, Initiative, Status
 from healthpm.lib.hashing import digest
@@ -68,7 +68,7 @@ def initiative_sign(*, initiative: Initiative, by, password: str, meaning: str, 
         # Recorded in its own transaction: the refusal must survive in the trail.
         record("signature_refused", actor=by, obj=initiative, initiative=initiative,
                after={"reason": "wrong password", "meaning": meaning})
-        raise WorkflowError("The password is not correct. Your signature was not recorded.")
+        raise PasswordRefused("The password is not correct. Your signature was not recorded.")
 
     with transaction.atomic():
         initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)

@@ -5,7 +5,8 @@ from django.views.decorators.http import require_POST
 
 from healthpm import access
 from healthpm.accounts import roles
-from healthpm.core.errors import WorkflowError
+from healthpm.accounts.lockout import password_reentry_failed
+from healthpm.core.errors import PasswordRefused, WorkflowError
 
 from .forms import ReopenForm, SignForm
 from healthpm.gates.models import Gate
@@ -28,6 +29,8 @@ def approval(request, slug):
                     meaning=form.cleaned_data["meaning"], statement=form.cleaned_data["statement"],
                 )
             except WorkflowError as exc:
+                if isinstance(exc, PasswordRefused) and password_reentry_failed(request):
+                    return redirect("login")  # AxesMiddleware answers with the lockout page
                 form.add_error(None, exc.message)
                 for detail in exc.details:
                     form.add_error(None, detail)

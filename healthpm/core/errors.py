@@ -5,3 +5,7 @@ class WorkflowError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details or []
+
+
+class PasswordRefused(WorkflowError):
+    """A re-entered password (to sign) was wrong: it counts towards the login lockout."""

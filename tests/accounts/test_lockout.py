@@ -97,3 +97,25 @@ def test_an_administrator_unlocks_an_account_at_once(client, pm, password):
     call_command("axes_reset_ip", "10.1.2.3", verbosity=0)
 
     assert attempt(client, "priya", password).status_code == 302
+
+
+def test_guessing_the_password_on_the_signature_form_locks_the_account(client, pm, compliance, password, login):
+    from healthpm.approvals.models import Signature
+    from tests.factories import ready_initiative
+
+    initiative = ready_initiative(pm, compliance)
+    login(compliance)
+    url = reverse("approvals:approval", args=[initiative.slug])
+    guess = {"meaning": "approved", "password": "guess", "statement": ""}
+    for _ in range(4):
+        assert client.post(url, guess, REMOTE_ADDR="10.1.2.3").status_code == 400
+    assert "_auth_user_id" in client.session
+
+    response = client.post(url, guess, REMOTE_ADDR="10.1.2.3")
+
+    assert response.status_code == 429 and "This account is locked for now" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert attempt(client, "grace", password).status_code == 429
+    assert not Signature.objects.exists()
+    assert AuditEvent.objects.filter(action="signature_refused").count() == 5
+    assert AuditEvent.objects.filter(action="login_locked_out", after={"username": "grace"}).exists()

@@ -1,0 +1,20 @@
+"""A wrong password re-entered to sign counts like a failed login (21 CFR 11.300(d)).
+
+Someone at an unlocked workstation must not be able to guess the officer's password on the
+signature form without limit: the django-axes counters for the username and the address go
+up, and the failure that reaches AXES_FAILURE_LIMIT signs the session out and shows the
+lockout page (axes.middleware.AxesMiddleware renders it because the request is marked).
+"""
+
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth import logout
+
+
+def password_reentry_failed(request) -> bool:
+    """Count the failure; True when it locked the account (the session is then signed out)."""
+    credentials = {"username": request.user.get_username()}
+    AxesProxyHandler.user_login_failed(sender=password_reentry_failed, credentials=credentials, request=request)
+    if getattr(request, "axes_locked_out", False):
+        logout(request)
+        return True
+    return False
