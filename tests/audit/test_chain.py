@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from healthpm.audit import guard
 from healthpm.audit.models import AppendOnlyError, AuditEvent
 from healthpm.audit.services import GENESIS_HASH, record
 from healthpm.lib.hashing import digest
@@ -23,7 +24,9 @@ def trail(pm):
 
 
 def _tamper(event_id: int, sql_set: str, params: list) -> None:
-    with connection.cursor() as cursor:
+    # The database refuses this (test_append_only.py); the table owner can switch that off,
+    # and then the hash chain is what still notices.
+    with guard.lifted(connection), connection.cursor() as cursor:
         cursor.execute(f"UPDATE audit_auditevent SET {sql_set} WHERE id = %s", [*params, event_id])
 
 
@@ -64,7 +67,7 @@ def test_verify_audit_finds_a_changed_before_after_payload(trail, capsys):
 
 def test_verify_audit_finds_a_removed_event(trail, capsys):
     victim = trail[1]
-    with connection.cursor() as cursor:
+    with guard.lifted(connection), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [victim.pk])
 
     with pytest.raises(SystemExit) as exit_:
