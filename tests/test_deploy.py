@@ -309,6 +309,40 @@ def test_secrets_never_enter_the_image_or_the_repository():
     assert "SECRET_KEY=" in step and "DEBUG=false" in step  # a throwaway key for this one command
 
 
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() != 0, reason="the tool hands its files to uid 1000: needs root")
+def test_signing_cert_tool_creates_a_certificate_once_and_refuses_a_lone_certificate(tmp_path, compose):
+    """`docker-compose run --rm signing-cert`, with ./secrets at tmp_path: a passphrase and a
+    certificate only the app's uid can read; a second run keeps them; a certificate without its
+    passphrase is refused rather than paired with a new random one."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    tool = compose["services"]["signing-cert"]
+    kind, flag, script = tool["command"]
+    assert (kind, flag, tool["user"]) == ("sh", "-c", "root")
+    assert volume_targets(tool)["/run/secrets"] == (str(ROOT / "secrets"), "rw")
+    p12, passphrase = tmp_path / "signing.p12", tmp_path / "signing_passphrase.txt"
+    env = production_env(tmp_path, HEALTHPM_SIGNING_P12=str(p12), HEALTHPM_SIGNING_PASSPHRASE_FILE=str(passphrase),
+                         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+
+    def run_tool() -> subprocess.CompletedProcess:
+        return subprocess.run(["sh", "-c", unescape(script)], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    first = run_tool()
+    assert first.returncode == 0, first.stderr
+    created = p12.read_bytes()
+    pkcs12.load_key_and_certificates(created, passphrase.read_text().strip().encode())
+    for path in (p12, passphrase):
+        assert (path.stat().st_uid, path.stat().st_mode & 0o777) == (1000, 0o600)
+
+    again = run_tool()
+    assert again.returncode == 0 and p12.read_bytes() == created, again.stderr
+
+    passphrase.unlink()
+    lone = run_tool()
+    assert lone.returncode != 0 and "put its passphrase in" in lone.stderr and not passphrase.exists()
+
+
 # --- what the image runs ----------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as probe:
