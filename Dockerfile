@@ -7,6 +7,7 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore \
     DJANGO_SETTINGS_MODULE=healthpm.settings
 
 # WeasyPrint's rendering libraries and fonts (the runtime half of .ci/system-deps; poppler is

@@ -188,6 +188,7 @@ def test_migrations_run_once_before_web_worker_and_beat(compose):
     assert services["migrate"]["restart"] == "no"
     for name in APP_SERVICES:
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy", name
     assert "migrate" not in " ".join(image_command())
 
 
