@@ -1,0 +1,356 @@
+"""The permission matrix (SPEC §1, issue 6): every URL pattern × every persona × GET and POST.
+
+Every pattern of the URLconf, the Django admin's included, is requested with real objects
+(tests/access/matrix.py) by each persona, with GET and with an empty POST, and the outcome
+is compared with the tables below. A new URL fails until it is added here; a row whose URL
+is gone fails too. A refused request must not write to the database, and no request may
+end in a server error (the test client re-raises it).
+"""
+
+import pytest
+from django.contrib import admin
+from django.db import connection, transaction
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from healthpm.accounts import roles
+from healthpm.dossier import signing
+
+from . import matrix
+from .matrix import (FORBIDDEN, HIDDEN, LOGIN, METHOD, METHODS, OK, OUTCOMES, PERSONAS, Case, classify,
+                     concrete_url, snapshot, url_cases)
+
+# Outcomes: ok = 2xx or a redirect elsewhere than a login page · login = sent to sign in ·
+# forbidden = 403 · hidden = 404 · method = 405 · bad = 400 (the empty form comes back with
+# its errors). An initiative's URLs are checked on a draft, one in review (a gate submitted)
+# and an approved one (signed, locked). The owner, the collaborator and officer_ev
+# (a compliance officer who added evidence) are on all three; other_pm is on none.
+EXPECTED = """
+case                               method  anon   owner     collab    other_pm  officer   officer_ev leader    admin     norole
+home                               GET     login  ok        ok        ok        ok        ok        ok        ok        ok
+home                               POST    login  ok        ok        ok        ok        ok        ok        ok        ok
+healthz                            GET     ok     ok        ok        ok        ok        ok        ok        ok        ok
+healthz                            POST    ok     ok        ok        ok        ok        ok        ok        ok        ok
+login                              GET     ok     ok        ok        ok        ok        ok        ok        ok        ok
+login                              POST    ok     ok        ok        ok        ok        ok        ok        ok        ok
+logout                             GET     method method    method    method    method    method    method    method    method
+logout                             POST    login  login     login     login     login     login     login     login     login
+password_change                    GET     login  ok        ok        ok        ok        ok        ok        ok        ok
+password_change                    POST    login  ok        ok        ok        ok        ok        ok        ok        ok
+password_change_done               GET     login  ok        ok        ok        ok        ok        ok        ok        ok
+password_change_done               POST    login  method    method    method    method    method    method    method    method
+
+# Initiatives: PMs create; a draft is hidden from other teams and from users without a role.
+initiatives:list                   GET     login  ok        ok        ok        ok        ok        ok        ok        ok
+initiatives:list                   POST    login  ok        ok        ok        ok        ok        ok        ok        ok
+initiatives:new                    GET     login  ok        ok        ok        forbidden forbidden forbidden forbidden forbidden
+initiatives:new                    POST    login  ok        ok        ok        forbidden forbidden forbidden forbidden forbidden
+initiatives:overview@draft         GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
+initiatives:overview@draft         POST    login  ok        ok        hidden    ok        ok        ok        ok        hidden
+initiatives:overview@review        GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+initiatives:overview@review        POST    login  ok        ok        ok        ok        ok        ok        ok        hidden
+initiatives:overview@approved      GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+initiatives:overview@approved      POST    login  ok        ok        ok        ok        ok        ok        ok        hidden
+initiatives:edit@draft             GET     login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
+initiatives:edit@draft             POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
+initiatives:edit@review            GET     login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+initiatives:edit@review            POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+initiatives:edit@approved          GET     login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+initiatives:edit@approved          POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+
+# Gates: the team fills and submits; officers without a stake decide; everyone who may see reads.
+gates:detail@draft                 GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
+gates:detail@draft                 POST    login  bad       bad       hidden    forbidden forbidden forbidden forbidden hidden
+gates:detail@review                GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+gates:detail@review                POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+gates:detail@approved              GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+gates:detail@approved              POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+gates:evidence_add@draft           GET     login  method    method    method    method    method    method    method    method
+gates:evidence_add@draft           POST    login  bad       bad       hidden    forbidden forbidden forbidden forbidden hidden
+gates:evidence_add@review          GET     login  method    method    method    method    method    method    method    method
+gates:evidence_add@review          POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+gates:evidence_add@approved        GET     login  method    method    method    method    method    method    method    method
+gates:evidence_add@approved        POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+gates:evidence_download@draft      GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
+gates:evidence_download@draft      POST    login  ok        ok        hidden    ok        ok        ok        ok        hidden
+gates:evidence_download@review     GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+gates:evidence_download@review     POST    login  ok        ok        ok        ok        ok        ok        ok        hidden
+gates:evidence_download@approved   GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+gates:evidence_download@approved   POST    login  ok        ok        ok        ok        ok        ok        ok        hidden
+gates:submit@draft                 GET     login  method    method    method    method    method    method    method    method
+gates:submit@draft                 POST    login  bad       bad       hidden    forbidden forbidden forbidden forbidden hidden
+gates:submit@review                GET     login  method    method    method    method    method    method    method    method
+gates:submit@review                POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+gates:submit@approved              GET     login  method    method    method    method    method    method    method    method
+gates:submit@approved              POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+gates:decide@draft                 GET     login  method    method    method    method    method    method    method    method
+gates:decide@draft                 POST    login  forbidden forbidden hidden    bad       forbidden forbidden forbidden hidden
+gates:decide@review                GET     login  method    method    method    method    method    method    method    method
+gates:decide@review                POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
+gates:decide@approved              GET     login  method    method    method    method    method    method    method    method
+gates:decide@approved              POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
+gates:preview@draft                GET     login  method    method    method    method    method    method    method    method
+gates:preview@draft                POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
+gates:preview@review               GET     login  method    method    method    method    method    method    method    method
+gates:preview@review               POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+gates:preview@approved             GET     login  method    method    method    method    method    method    method    method
+gates:preview@approved             POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+
+# Final decision: only an officer without a stake signs or reopens (the empty reopen form
+# sends the officer back to the approval page with its error).
+approvals:approval@draft           GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
+approvals:approval@draft           POST    login  forbidden forbidden hidden    bad       forbidden forbidden forbidden hidden
+approvals:approval@review          GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+approvals:approval@review          POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
+approvals:approval@approved        GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+approvals:approval@approved        POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
+approvals:reopen@draft             GET     login  method    method    method    method    method    method    method    method
+approvals:reopen@draft             POST    login  forbidden forbidden hidden    ok        forbidden forbidden forbidden hidden
+approvals:reopen@review            GET     login  method    method    method    method    method    method    method    method
+approvals:reopen@review            POST    login  forbidden forbidden forbidden ok        forbidden forbidden forbidden hidden
+approvals:reopen@approved          GET     login  method    method    method    method    method    method    method    method
+approvals:reopen@approved          POST    login  forbidden forbidden forbidden ok        forbidden forbidden forbidden hidden
+
+# Dashboard: leadership, compliance and the administrator.
+dashboard:portfolio                GET     login  forbidden forbidden forbidden ok        ok        ok        ok        forbidden
+dashboard:portfolio                POST    login  forbidden forbidden forbidden ok        ok        ok        ok        forbidden
+dashboard:export_csv               GET     login  forbidden forbidden forbidden ok        ok        ok        ok        forbidden
+dashboard:export_csv               POST    login  forbidden forbidden forbidden ok        ok        ok        ok        forbidden
+
+# Dossiers: the team, compliance and leadership generate; whoever sees the initiative downloads.
+dossier:page@draft                 GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
+dossier:page@draft                 POST    login  ok        ok        hidden    ok        ok        ok        forbidden hidden
+dossier:page@review                GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+dossier:page@review                POST    login  ok        ok        forbidden ok        ok        ok        forbidden hidden
+dossier:page@approved              GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+dossier:page@approved              POST    login  ok        ok        forbidden ok        ok        ok        forbidden hidden
+dossier:download@draft             GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
+dossier:download@draft             POST    login  method    method    method    method    method    method    method    method
+dossier:download@review            GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+dossier:download@review            POST    login  method    method    method    method    method    method    method    method
+dossier:download@approved          GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+dossier:download@approved          POST    login  method    method    method    method    method    method    method    method
+dossier:verify                     GET     login  ok        ok        ok        ok        ok        ok        ok        ok
+dossier:verify                     POST    login  bad       bad       bad       bad       bad       bad       bad       bad
+
+# The Django admin's own pages: staff only. Its sign-in page is public; a non-staff user
+# asking to sign out of the admin is sent to the admin index, which asks them to sign in.
+# The administrator's own sign-out ends on the site's login page.
+admin:index                        GET     login  login     login     login     login     login     login     ok        login
+admin:index                        POST    login  login     login     login     login     login     login     ok        login
+admin:login                        GET     ok     ok        ok        ok        ok        ok        ok        ok        ok
+admin:login                        POST    ok     ok        ok        ok        ok        ok        ok        ok        ok
+admin:logout                       GET     ok     ok        ok        ok        ok        ok        ok        method    ok
+admin:logout                       POST    ok     ok        ok        ok        ok        ok        ok        login     ok
+admin:password_change              GET     login  login     login     login     login     login     login     ok        login
+admin:password_change              POST    login  login     login     login     login     login     login     ok        login
+admin:password_change_done         GET     login  login     login     login     login     login     login     ok        login
+admin:password_change_done         POST    login  login     login     login     login     login     login     method    login
+admin:autocomplete                 GET     login  login     login     login     login     login     login     forbidden login
+admin:autocomplete                 POST    login  login     login     login     login     login     login     method    login
+admin:jsi18n                       GET     login  login     login     login     login     login     login     ok        login
+admin:jsi18n                       POST    login  login     login     login     login     login     login     method    login
+admin:view_on_site                 GET     login  login     login     login     login     login     login     ok        login
+admin:view_on_site                 POST    login  login     login     login     login     login     login     ok        login
+admin:app_list                     GET     login  login     login     login     login     login     login     ok        login
+admin:app_list                     POST    login  login     login     login     login     login     login     ok        login
+admin/(?P<url>.*)$                 GET     login  login     login     login     login     login     login     hidden    login
+admin/(?P<url>.*)$                 POST    login  login     login     login     login     login     login     hidden    login
+"""
+
+# Every model in the admin, by what the administrator may do with it (SPEC §1: users, roles
+# and reference data are managed; the audit trail and the initiatives' workflow are not
+# bypassed; logs the system writes are never added by hand). Everyone else is sent to the
+# admin's sign-in page. A newly registered model fails until it is listed here.
+MANAGE, NO_ADD, READ_ONLY = "manage", "no add", "read only"
+ADMIN_MODELS = {
+    "auth.group": MANAGE,
+    "auth.user": MANAGE,
+    "gates.sourcesystem": MANAGE,
+    "gates.proxyvariable": MANAGE,
+    "notifications.notification": NO_ADD,
+    "axes.accessattempt": NO_ADD,
+    "axes.accesslog": NO_ADD,
+    "axes.accessfailurelog": NO_ADD,
+    "audit.auditevent": READ_ONLY,
+    "initiatives.initiative": READ_ONLY,
+}
+# The pages every ModelAdmin has ("redirect" is the unnamed <object_id>/ → change/ pattern),
+# plus the user admin's password form.
+ADMIN_ACTIONS = ("changelist", "add", "history", "delete", "change", "redirect", "password_change")
+
+REFUSED = (LOGIN, FORBIDDEN, HIDDEN, METHOD)
+# Signing out writes by design: the audit trail records it, django-axes stamps its access log.
+MAY_WRITE = {"logout", "admin:logout"}
+
+
+def _parse(text: str) -> dict[tuple[str, str], dict[str, str]]:
+    table, header = {}, None
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.split()
+        if header is None:
+            header = cells
+            assert tuple(header[2:]) == PERSONAS, f"table columns {header[2:]} are not the personas {PERSONAS}"
+            continue
+        assert len(cells) == len(header), f"row has {len(cells)} cells, not {len(header)}: {line!r}"
+        case_id, method, *outcomes = cells
+        assert method in METHODS and (case_id, method) not in table, f"bad or repeated row: {line!r}"
+        assert set(outcomes) <= set(OUTCOMES), f"unknown outcome in {line!r}"
+        table[case_id, method] = dict(zip(PERSONAS, outcomes))
+    return table
+
+
+TABLE = _parse(EXPECTED)
+CASES = {case.id: case for case in url_cases()}
+
+
+def admin_model_page(case: Case) -> tuple[str, str] | None:
+    """("auth.user", "change") for a ModelAdmin page, None for any other URL."""
+    model = matrix._admin_model(case.pattern.route)
+    if model is None:
+        return None
+    label = model._meta.label_lower
+    if case.pattern.name is None:
+        return label, "redirect"
+    prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+    action = case.pattern.name.removeprefix(prefix)
+    return label, action
+
+
+def expected(case: Case, persona: str, method: str) -> str:
+    if (case.id, method) in TABLE:
+        return TABLE[case.id, method][persona]
+    page = admin_model_page(case)
+    assert page is not None, f"{case.id} ({case.pattern.route}) is not in the permission matrix: add its rows"
+    label, action = page
+    assert label in ADMIN_MODELS, f"admin model {label} is not in ADMIN_MODELS: decide what the administrator may do"
+    assert action in ADMIN_ACTIONS, f"{case.id}: admin page kind {action!r} is not in the permission matrix"
+    if persona != "admin":
+        return LOGIN
+    policy = ADMIN_MODELS[label]
+    if action == "add" and policy in (NO_ADD, READ_ONLY):
+        return FORBIDDEN
+    if policy == READ_ONLY and (action == "delete" or (action == "change" and method == "POST")):
+        return FORBIDDEN
+    return OK
+
+
+# --- the world --------------------------------------------------------------------------------
+PASSPHRASE = "matrix-signing-passphrase"
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One world for the module, inside a transaction rolled back at the end.
+
+    Each test runs in its own savepoint on top (pytest-django's `db`), so whatever an
+    allowed request changes is gone before the next case.
+    """
+    folder = tmp_path_factory.mktemp("matrix")
+    signing.make_certificate(folder / "signing.p12", secret=PASSPHRASE.encode())
+    overrides = override_settings(
+        MEDIA_ROOT=folder / "media", HEALTHPM_SIGNING_P12=folder / "signing.p12",
+        HEALTHPM_SIGNING_PASSPHRASE=PASSPHRASE,
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        # /healthz also asks the broker; the matrix is about who may open it, not about Redis.
+        CELERY_BROKER_URL="",
+    )
+    overrides.enable()
+    outer = transaction.atomic()
+    try:
+        with django_db_blocker.unblock():
+            outer.__enter__()
+            built = matrix.build_world()
+            built.baseline = snapshot()
+        built.media = folder / "media"
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+        overrides.disable()
+
+
+@pytest.fixture
+def as_persona(world, settings, client):
+    """as_persona(name) → the test client, signed in as that persona (not at all for "anon")."""
+    settings.MEDIA_ROOT = world.media  # conftest points every test at its own tmp_path
+
+    def _client(persona):
+        if persona != "anon":
+            client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[persona]
+        return client
+
+    return _client
+
+
+# --- the tests --------------------------------------------------------------------------------
+def test_every_url_pattern_is_in_the_matrix():
+    """A new URL fails until its rows are added; a row for a URL that is gone fails too."""
+    missing = []
+    for case in CASES.values():
+        for method in METHODS:
+            try:
+                expected(case, "anon", method)
+            except AssertionError as exc:
+                missing.append(str(exc))
+    stale = sorted({case_id for case_id, _ in TABLE} - set(CASES))
+    registered = {model._meta.label_lower for model in admin.site._registry}
+    stale_models = sorted(set(ADMIN_MODELS) - registered)
+    assert not missing, "URL patterns missing from the permission matrix:\n  " + "\n  ".join(sorted(set(missing)))
+    assert not stale, f"rows for URLs no longer in the URLconf: {stale}"
+    assert not stale_models, f"ADMIN_MODELS lists models no longer in the admin: {stale_models}"
+    assert {method for _, method in TABLE} == set(METHODS)
+
+
+def test_matrix_size():
+    """The count for the record: URL patterns × personas × methods actually requested."""
+    patterns = {case.pattern.key for case in CASES.values()}
+    combinations = len(CASES) * len(PERSONAS) * len(METHODS)
+    print(f"\npermission matrix: {len(patterns)} URL patterns ({len(CASES)} cases with the initiative states) "
+          f"× {len(PERSONAS)} personas × {len(METHODS)} methods = {combinations} requests")
+    assert len(patterns) >= 90 and len(CASES) > len(patterns)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("case_id", list(CASES))
+def test_permission(case_id, persona, method, world, as_persona):
+    case = CASES[case_id]
+    want = expected(case, persona, method)
+    url = concrete_url(case, world)
+    client = as_persona(persona)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        if response.streaming:  # downloads: read through, so the test client closes them
+            b"".join(response.streaming_content)
+    outcome = classify(response)
+
+    where = f" → {response['Location']}" if response.has_header("Location") else ""
+    assert outcome == want, f"{method} {url} as {persona}: {outcome} ({response.status_code}{where}), expected {want}"
+    if outcome != OK and case.pattern.key not in MAY_WRITE:
+        wrote = matrix.writes(queries.captured_queries)
+        assert not wrote, f"{method} {url} as {persona} was refused ({outcome}) but wrote: {wrote}"
+        if method == "POST" and want in REFUSED:
+            assert snapshot() == world.baseline, f"{method} {url} as {persona} was refused but changed the data"
+
+
+@pytest.mark.django_db
+def test_the_personas_are_who_the_columns_say(world):
+    """Guard the matrix itself: the people are who the columns say they are."""
+    from healthpm import access
+
+    users, initiatives = world.users, world.initiatives
+    approved = initiatives["approved"]
+    assert access.decision_conflict(users["officer_ev"], approved) and not access.can_decide(users["officer_ev"], approved)
+    assert access.can_decide(users["officer"], approved)
+    assert users["collab"].pk in approved.team_ids() and users["other_pm"].pk not in approved.team_ids()
+    assert users["officer_ev"].pk not in approved.team_ids()
+    assert users["admin"].is_superuser and not roles.role_names(users["admin"])
+    assert world.dossiers["approved"].kind == "final"
+    assert {HIDDEN, FORBIDDEN, METHOD, LOGIN} <= {o for row in TABLE.values() for o in row.values()}
