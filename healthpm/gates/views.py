@@ -140,13 +140,15 @@ def gate_submit_view(request, slug, key):
     gate = access.get_gate_for(request.user, slug, key)
     access.require_edit(request.user, gate.initiative)
     form = SubmitForm(request.POST)
-    if form.is_valid():
-        try:
-            gate_submit(gate=gate, by=request.user, note=form.cleaned_data["note"])
-        except WorkflowError as exc:
-            _show_error(request, exc)
-            return _gate_page(request, access.get_gate_for(request.user, slug, key), submit_form=form, status=400)
-        messages.success(request, f"“{gate.title}” submitted. Compliance officers have been notified.")
+    if not form.is_valid():
+        # Say why on the page: a refused note must not look like a submission that happened.
+        return _gate_page(request, gate, submit_form=form, status=400)
+    try:
+        gate_submit(gate=gate, by=request.user, note=form.cleaned_data["note"])
+    except WorkflowError as exc:
+        _show_error(request, exc)
+        return _gate_page(request, access.get_gate_for(request.user, slug, key), submit_form=form, status=400)
+    messages.success(request, f"“{gate.title}” submitted. Compliance officers have been notified.")
     return redirect(gate)
 
 

@@ -51,6 +51,21 @@ def test_the_page_submits_an_evidenced_gate(pm, login):
     assert fresh(gate).status == GateStatus.SUBMITTED
 
 
+def test_a_refused_submission_note_is_shown_not_silently_dropped(pm, login):
+    """A note the form refuses (here a NUL byte) used to redirect back as if submitted."""
+    initiative = InitiativeFactory(owner=pm)
+    gate = evidence_gate(gate_of(initiative, GATE), pm)
+    client = login(pm)
+    before = db_state(initiative)
+
+    response = client.post(reverse("gates:submit", args=[initiative.slug, GATE]), {"note": "Ready.\x00"})
+
+    assert response.status_code == 400
+    assert response.context["submit_form"].errors["note"]
+    assert fresh(gate).status != GateStatus.SUBMITTED
+    assert db_state(initiative) == before
+
+
 def test_the_gate_page_shows_what_blocks_it_and_the_next_gate(pm, login):
     initiative = InitiativeFactory(owner=pm)
 
