@@ -4,6 +4,8 @@ from healthpm.initiatives.models import ClinicalArea, Status
 
 from .portfolio import DEFAULT_SORT, SORTS, Filters
 
+MAX_ID = 2**63 - 1  # the largest primary key (BigAutoField) any database here stores
+
 
 class PortfolioFilterForm(forms.Form):
     """The dashboard's filters, read from the query string so a filtered view can be shared.
@@ -22,8 +24,9 @@ class PortfolioFilterForm(forms.Form):
     def __init__(self, *args, owners: list[tuple[int, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if owners is None:
-            # The CSV export validates any id without listing owners (no query needed).
-            self.fields["owner"] = forms.IntegerField(required=False, min_value=1)
+            # The CSV export validates any id without listing owners (no query needed). The
+            # bound keeps an id SQLite cannot hold (9…9, 30 digits) from reaching the query.
+            self.fields["owner"] = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
         else:
             self.fields["owner"].choices = [("", "All owners"), *[(str(pk), name) for pk, name in owners]]
         for field in self.fields.values():
