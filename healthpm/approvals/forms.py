@@ -1,9 +1,11 @@
 from django import forms
 
+from healthpm.core.forms import PlainTextForm
+
 from .models import Signature
 
 
-class SignForm(forms.Form):
+class SignForm(PlainTextForm, forms.Form):
     meaning = forms.ChoiceField(choices=Signature.Meaning.choices, widget=forms.RadioSelect,
                                 label="Meaning of your signature")
     statement = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
@@ -12,6 +14,6 @@ class SignForm(forms.Form):
                                label="Re-enter your password to sign")
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(PlainTextForm, forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="Why the launch decision must be revisited. Kept in the audit trail.")

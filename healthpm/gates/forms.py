@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from healthpm.core.forms import PlainTextForm
+
 from .models import Evidence, GateDecision
 from .services import Upload
 
@@ -10,7 +12,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(PlainTextForm, forms.Form):
     item = forms.ChoiceField(label="Checklist item")
     file = forms.FileField(required=False, help_text="PDF, DOCX, XLSX, CSV, TXT, PNG or JPEG, up to 25 MB.")
     url = forms.URLField(required=False, label="…or an https link", assume_scheme="https",
@@ -53,14 +55,14 @@ class EvidenceForm(forms.Form):
         return Upload(name=f.name, data=data, size=f.size)
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(PlainTextForm, forms.Form):
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to compliance",
         help_text="Optional. When resubmitting, say how you answered the rejection.",
     )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(PlainTextForm, forms.Form):
     decision = forms.ChoiceField(choices=GateDecision.Decision.choices, widget=forms.RadioSelect)
     reason = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}),

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from healthpm.accounts import roles
+from healthpm.core.forms import PlainTextForm
 
 from .models import Initiative
 from .services import EDITABLE_FIELDS
@@ -21,7 +22,7 @@ class UsersChoiceField(forms.ModelMultipleChoiceField):
         return roles.printed_name(obj)
 
 
-class InitiativeForm(forms.ModelForm):
+class InitiativeForm(PlainTextForm, forms.ModelForm):
     owner = UserChoiceField(queryset=_pm_users(), help_text="The product manager accountable for launch readiness.")
     collaborators = UsersChoiceField(
         queryset=_pm_users(), required=False, widget=forms.CheckboxSelectMultiple,

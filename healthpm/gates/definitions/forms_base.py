@@ -9,6 +9,8 @@ from typing import Any
 from django import forms
 from django.forms import BaseFormSet, formset_factory
 
+from healthpm.core.forms import PlainTextForm
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -36,8 +38,8 @@ def yes_no_field(label: str, help_text: str = "", required: bool = True) -> form
     )
 
 
-class DataForm(forms.Form):
-    """A form whose cleaned data is stored as the gate's JSON data."""
+class DataForm(PlainTextForm, forms.Form):
+    """A form whose cleaned data is stored as the gate's JSON data (plain text only: no control characters)."""
 
     def __init__(self, *args, gate=None, **kwargs):
         self.gate = gate
