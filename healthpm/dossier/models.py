@@ -6,8 +6,13 @@ from django.urls import reverse
 
 
 def dossier_upload_to(instance: "Dossier", filename: str) -> str:
-    # Generated names: a stored dossier is never reachable by guessing its path.
-    return f"dossiers/{instance.initiative_id}/v{instance.version}-{uuid.uuid4().hex}.pdf"
+    """Named after the run's claim token (random, so never guessed), so a run that takes over
+    from a dead one knows which file, if any, the dead one left behind."""
+    return stored_name(instance, instance.claim or uuid.uuid4().hex)
+
+
+def stored_name(dossier: "Dossier", claim: str) -> str:
+    return f"dossiers/{dossier.initiative_id}/v{dossier.version}-{claim}.pdf"
 
 
 class Dossier(models.Model):
@@ -38,6 +43,10 @@ class Dossier(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The run that holds the row (services._claim): a random token per attempt, so a run
+    # whose row was taken over cannot mark it done, and the run taking over knows its file.
+    claim = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 

@@ -4,6 +4,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from healthpm import access
@@ -20,7 +21,7 @@ from healthpm.audit.services import record
 from healthpm.initiatives.models import Initiative, Status
 
 from . import render, signing
-from .models import Dossier, dossier_upload_to
+from .models import Dossier, dossier_upload_to, stored_name
 
 log = logging.getLogger(__name__)
 
@@ -104,30 +105,78 @@ class _CompletedFile(File):
         return self.file.name
 
 
-def _claim(dossier_id: int) -> bool:
-    """pending → running, or take over a run whose worker died past the hard time limit."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.HEALTHPM_DOSSIER_TIME_LIMIT)
-    return bool(
-        Dossier.objects.filter(pk=dossier_id)
-        .filter(Q(state=Dossier.State.PENDING) | Q(state=Dossier.State.RUNNING, started_at__lt=stale))
-        .update(state=Dossier.State.RUNNING, started_at=now, error="")
-    )
+# A row whose worker died this many times is failed instead of being rendered again: a
+# document that kills its worker (out of memory) must not loop between workers for ever.
+MAX_ATTEMPTS = 3
 
 
-def dossier_generate(dossier_id: int) -> Dossier | None:
-    """Render, sign and store one requested version; safe to run twice.
+def _claim(dossier_id: int, *, take_over: bool = False) -> str | None:
+    """Claim the row for this run; return the run's token, or None when the row is not ours to render.
 
-    1. Claim the row with a conditional UPDATE; a second run finds it taken and returns None.
-    2. Build the PDF in memory, write it to a temp file, and move it into storage only
-       once complete, so a failure never leaves a partial file behind.
-    3. Mark the row done with its SHA-256, size and page count, or failed with the error.
+    1. pending → running with a new random token.
+    2. running → running with a new token when the run holding it is dead: the broker
+       redelivered the task because its worker process died (take_over), or the run is older
+       than the hard time limit, which would have killed it. The dead run's file, if it got
+       as far as storing one, is removed; if the dead run was in fact alive, its final UPDATE
+       no longer matches its token and it removes its own file.
+    3. A row taken over MAX_ATTEMPTS times is marked failed instead.
     """
-    if not _claim(dossier_id):
+    row = Dossier.objects.filter(pk=dossier_id).select_related("initiative").first()
+    if row is None:
+        return None
+    now = timezone.now()
+    if row.state == Dossier.State.PENDING:
+        holder = Q(state=Dossier.State.PENDING)
+    elif row.state == Dossier.State.RUNNING and (
+        take_over or row.started_at is None
+        or row.started_at < now - timedelta(seconds=settings.HEALTHPM_DOSSIER_TIME_LIMIT)
+    ):
+        holder = Q(state=Dossier.State.RUNNING, claim=row.claim)
+        if row.attempts >= MAX_ATTEMPTS:
+            _give_up(row, holder)
+            return None
+    else:
+        return None
+    token = uuid.uuid4().hex
+    if not Dossier.objects.filter(holder, pk=dossier_id).update(
+        state=Dossier.State.RUNNING, claim=token, started_at=now, error="", attempts=F("attempts") + 1
+    ):
+        return None  # another run claimed it between our read and our UPDATE
+    if row.state == Dossier.State.RUNNING:
+        log.warning("dossier %s: taking over from run %s, whose worker stopped", dossier_id, row.claim or "?")
+        if row.claim:
+            row.file.storage.delete(stored_name(row, row.claim))  # no-op when it never got that far
+    return token
+
+
+def _give_up(row: Dossier, holder: Q) -> None:
+    error = (f"The worker generating this version stopped {row.attempts} times before finishing (it was killed, "
+             "perhaps out of memory). Request a new version; if that fails too, tell your administrator.")
+    with transaction.atomic():
+        if Dossier.objects.filter(holder, pk=row.pk).update(
+            state=Dossier.State.FAILED, error=error, finished_at=timezone.now(), file=""
+        ):
+            record("dossier_failed", obj=row, initiative=row.initiative, actor_label="system",
+                   after={"version": row.version, "error": error})
+
+
+def dossier_generate(dossier_id: int, *, take_over: bool = False) -> Dossier | None:
+    """Render, sign and store one requested version; safe to run twice, or again after a crash.
+
+    1. Claim the row (_claim); a run that does not get it returns None.
+    2. Build the PDF in memory, write it to a temp file, and move it into storage only
+       once complete, under a name made from the claim token.
+    3. Mark the row done with its SHA-256, size and page count — only if this run still
+       holds the claim — or failed with the error. A run that lost its claim removes its
+       file and returns None.
+    """
+    token = _claim(dossier_id, take_over=take_over)
+    if token is None:
         return None
     dossier = Dossier.objects.select_related("initiative", "initiative__owner").get(pk=dossier_id)
     initiative = dossier.initiative
-    stored_name, tmp_path = "", ""
+    ours = Q(pk=dossier_id, state=Dossier.State.RUNNING, claim=token)
+    saved, tmp_path = "", ""
     try:
         built = build_pdf(initiative, version=dossier.version)
         fd, tmp_path = tempfile.mkstemp(prefix="dossier-", suffix=".pdf", dir=settings.FILE_UPLOAD_TEMP_DIR)
@@ -136,35 +185,44 @@ def dossier_generate(dossier_id: int) -> Dossier | None:
             fh.flush()
             os.fsync(fh.fileno())
         with open(tmp_path, "rb") as fh:
-            stored_name = dossier.file.storage.save(dossier_upload_to(dossier, "dossier.pdf"), _CompletedFile(fh))
+            saved = dossier.file.storage.save(dossier_upload_to(dossier, "dossier.pdf"), _CompletedFile(fh))
         sha = hashlib.sha256(built.data).hexdigest()
         with transaction.atomic():
-            done = Dossier.objects.filter(pk=dossier_id, state=Dossier.State.RUNNING).update(
-                state=Dossier.State.DONE, kind=built.kind, file=stored_name, sha256=sha, size=len(built.data),
+            done = Dossier.objects.filter(ours).update(
+                state=Dossier.State.DONE, kind=built.kind, file=saved, sha256=sha, size=len(built.data),
                 pages=built.pages, finished_at=timezone.now(),
             )
             if not done:
-                raise RuntimeError("the dossier row changed state while it was being generated")
+                raise _LostClaim()
             dossier.refresh_from_db()
             record("dossier_generated", obj=dossier, initiative=initiative, actor_label="system",
                    after={"version": dossier.version, "kind": dossier.kind, "sha256": sha,
                           "size": dossier.size, "pages": dossier.pages})
         return dossier
+    except _LostClaim:
+        log.warning("dossier %s: run %s was taken over by another run; its file is discarded", dossier_id, token)
+        dossier.file.storage.delete(saved)
+        return None
     except Exception as exc:
         log.exception("dossier %s failed", dossier_id)
-        if stored_name:
-            dossier.file.storage.delete(stored_name)
+        if saved:
+            dossier.file.storage.delete(saved)
         error = f"{type(exc).__name__}: {exc}"[:2000]
         with transaction.atomic():
-            Dossier.objects.filter(pk=dossier_id, state=Dossier.State.RUNNING).update(
-                state=Dossier.State.FAILED, error=error, finished_at=timezone.now(), file="")
-            record("dossier_failed", obj=dossier, initiative=initiative, actor_label="system",
-                   after={"version": dossier.version, "error": error})
+            if Dossier.objects.filter(ours).update(
+                state=Dossier.State.FAILED, error=error, finished_at=timezone.now(), file=""
+            ):
+                record("dossier_failed", obj=dossier, initiative=initiative, actor_label="system",
+                       after={"version": dossier.version, "error": error})
         dossier.refresh_from_db()
         return dossier
     finally:
         if tmp_path and os.path.exists(tmp_path):
             os.unlink(tmp_path)
+
+
+class _LostClaim(Exception):
+    """This run's row was taken over while it rendered (see _claim)."""
 
 
 def dossier_export(*, initiative: Initiative, actor_label: str) -> Dossier:
