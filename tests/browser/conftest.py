@@ -5,7 +5,8 @@ uncaught JavaScript error reported by the browser fails the test (`browse.assert
 so a template that slips an inline script or style attribute past the policy is caught here.
 
 Without Chromium or axe-core the tests skip with the install hint; with CI set they fail
-instead, so a CI run can never go green without having driven a browser.
+instead, so a CI run can never go green without having driven a browser. HEALTHPM_CHROMIUM and
+HEALTHPM_AXE name another Chromium binary or axe.min.js.
 """
 
 import os
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("HEALTHPM_CHROMIUM", "/usr/bin/chromium")
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(os.environ.get("HEALTHPM_AXE", Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"))
 # The URL the pages load axe-core from. Playwright answers it from the file above, so the
 # script is same-origin and the CSP's script-src 'self' lets it run without bypass_csp.
 AXE_PATH = "/__browser-tests__/axe.min.js"
