@@ -29,6 +29,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+
+# Far beyond any real alerting system, these bounds catch a typed extra digit (or ten) and keep
+# every figure of the working exact: Decimal keeps 28 digits, so 1e308 alerts × 1e308 minutes
+# could not even be rounded to the cent, and the dashboard stores the cost to 12 digits.
+MAX_ALERTS_PER_DAY = Decimal(10_000_000)
+MAX_EVALUATED_PER_DAY = Decimal(100_000_000)
+MAX_MINUTES_PER_FALSE_ALERT = Decimal(24 * 60)
+MAX_HOURLY_RATE = Decimal(100_000)
+MAX_COST_PER_MONTH = Decimal(1_000_000_000)
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _SIXTY = Decimal(60)
@@ -133,6 +142,14 @@ def _non_negative(value, name: str) -> Decimal:
     return d
 
 
+def _bounded(value, name: str, limit: Decimal, why: str) -> Decimal:
+    d = _non_negative(value, name)
+    if d > limit:
+        got = format_number(d, None) if d < 10**15 else f"{d:.1E}"
+        raise ValueError(f"{name} must be at most {format_number(limit, None)} {why} (got {got}): check for an extra digit")
+    return d
+
+
 def _probability(value, name: str, *, low_open: bool, high_open: bool) -> Decimal:
     d = _dec(value, name)
     too_low = d <= 0 if low_open else d < 0
@@ -161,7 +178,7 @@ def _derive(n: Decimal, se: Decimal, sp: Decimal, prev: Decimal) -> tuple[Decima
 
 def _validate_mode_b(n, se, sp, prev) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     return (
-        _non_negative(n, "Patients evaluated per day"),
+        _bounded(n, "Patients evaluated per day", MAX_EVALUATED_PER_DAY, "for one model"),
         _probability(se, "Sensitivity", low_open=False, high_open=False),
         _probability(sp, "Specificity", low_open=False, high_open=False),
         _probability(prev, "Prevalence", low_open=True, high_open=True),
@@ -181,8 +198,9 @@ class _Core:
 
 
 def _core(inputs: BurdenInputs) -> _Core:
-    minutes = _non_negative(inputs.minutes_per_false_alert, "Minutes per false alert")
-    rate = _non_negative(inputs.hourly_rate, "Hourly rate")
+    minutes = _bounded(inputs.minutes_per_false_alert, "Minutes per false alert", MAX_MINUTES_PER_FALSE_ALERT,
+                       "(a whole day)")
+    rate = _bounded(inputs.hourly_rate, "Hourly rate", MAX_HOURLY_RATE, "dollars")
     if isinstance(inputs.days_per_month, bool) or not isinstance(inputs.days_per_month, int):
         raise ValueError(f"Days per month must be a whole number (got {inputs.days_per_month!r})")
     if not 1 <= inputs.days_per_month <= 31:
@@ -201,7 +219,7 @@ def _core(inputs: BurdenInputs) -> _Core:
             "sensitivity, specificity and prevalence — not a mix of both"
         )
     if a_given and all(v is not None for v in mode_a):
-        alerts = _non_negative(inputs.alerts_per_day, "Alerts per day")
+        alerts = _bounded(inputs.alerts_per_day, "Alerts per day", MAX_ALERTS_PER_DAY, "for one model")
         ppv = _probability(inputs.ppv, "PPV", low_open=True, high_open=False)
         return _Core("A", alerts, ppv, alerts * (_ONE - ppv), minutes, rate, Decimal(inputs.days_per_month), shift)
     if b_given and all(v is not None for v in mode_b):
@@ -240,7 +258,12 @@ def burden(inputs: BurdenInputs) -> BurdenResult:
     """
     c = _core(inputs)
     labor = c.false_per_day * c.minutes * c.days
-    cost = (labor / _SIXTY * c.rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    cost = labor / _SIXTY * c.rate
+    if cost > MAX_COST_PER_MONTH:
+        raise ValueError(f"Cost per month comes to more than {format_money(MAX_COST_PER_MONTH)}, beyond any real "
+                         "alerting system: check the minutes per false alert, alerts per day and hourly rate "
+                         "for an extra digit")
+    cost = cost.quantize(CENT, rounding=ROUND_HALF_UP)
     fte = c.false_per_day * c.minutes / (c.shift * _SIXTY)
     nne = _ONE / c.ppv
 

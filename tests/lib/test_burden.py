@@ -232,6 +232,12 @@ def test_format_number():
         ({"shift_hours": 24.5}, "Shift hours"),
         ({"ppv": None}, "Incomplete inputs"),
         ({"alerts_per_day": float("nan")}, "finite"),
+        # Found by the form fuzzer: 1e308 × 1e308 could not be rounded to the cent (a 500).
+        ({"alerts_per_day": 1e308, "minutes_per_false_alert": 1e308}, "Minutes per false alert must be at most 1,440 "
+                                                                      "\\(a whole day\\) \\(got 1.0E\\+308\\)"),
+        ({"alerts_per_day": 1e12}, "Alerts per day must be at most 10,000,000 for one model"),
+        ({"minutes_per_false_alert": 1441}, "Minutes per false alert must be at most 1,440 \\(a whole day\\)"),
+        ({"hourly_rate": Decimal("100000.01")}, "Hourly rate must be at most 100,000 dollars"),
         ({"sensitivity": 0.8}, "not a mix"),
     ],
 )
@@ -249,12 +255,26 @@ def test_impossible_mode_a_inputs_are_refused(changes, message):
         ({"prevalence": 0}, "Prevalence must be in \\(0, 1\\)"),
         ({"prevalence": 1}, "Prevalence must be in \\(0, 1\\)"),
         ({"evaluated_per_day": -300}, "Patients evaluated per day cannot be negative"),
+        ({"evaluated_per_day": 100_000_001}, "Patients evaluated per day must be at most 100,000,000"),
         ({"prevalence": None}, "Incomplete inputs"),
     ],
 )
 def test_impossible_mode_b_inputs_are_refused(changes, message):
     with pytest.raises(ValueError, match=message):
         burden(replace(WORKED, **changes))
+
+
+def test_the_largest_bounded_inputs_still_compute_exactly():
+    result = burden(mode_a(10_000_000, 0.999_99, minutes=1440, rate=Decimal("10000")))
+
+    assert result.cost_per_month == Decimal("720000000.00")  # 100 false alerts × 1440 min × 30 ÷ 60 × $10,000
+
+
+def test_a_cost_beyond_any_real_alerting_system_is_refused_as_a_typo():
+    """Found by the form fuzzer: within every bound, 1e7 false alerts a day still came to $7e14 a month,
+    more than the dashboard stores, and the save was a server error."""
+    with pytest.raises(ValueError, match="Cost per month comes to more than \\$1,000,000,000.00"):
+        burden(mode_a(10_000_000, 0.5, minutes=1440, rate=Decimal("100000")))
 
 
 def test_no_inputs_at_all_are_refused():

@@ -119,6 +119,12 @@ def test_the_gate_page_shows_the_working_of_the_worked_example(pm, login):
     ({"days_per_month": 0}, "days_per_month", "Days per month must be between 1 and 31"),
     ({"alerts_per_day": -1}, "alerts_per_day", "greater than or equal to 0"),
     ({"alerts_per_day": None}, "alerts_per_day", "Required for the chosen way of giving the alert volume."),
+    # Found by the form fuzzer: each of these was a server error on save.
+    ({"alerts_per_day": "1e308", "minutes_per_false_alert": "1e308"}, "minutes_per_false_alert",
+     "Minutes per false alert must be at most 1,440 (a whole day) (got 1.0E+308): check for an extra digit"),
+    ({"alerts_per_day": "1e12"}, "alerts_per_day", "Alerts per day must be at most 10,000,000 for one model"),
+    ({"alerts_per_day": "1e7", "minutes_per_false_alert": "1440"}, "minutes_per_false_alert",
+     "Cost per month comes to more than $1,000,000,000.00, beyond any real alerting system"),
 ])
 def test_the_form_refuses_impossible_measured_numbers_naming_the_field(pm, changes, field, says):
     gate = gate_of(InitiativeFactory(owner=pm), KEY)
