@@ -16,9 +16,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from healthpm.lib.burden import Step, _dec, format_number
+from healthpm.lib.burden import Step, _bounded, format_number
 
 _SIXTY = Decimal(60)
+
+# Each input's name in messages, and an upper bound far beyond any real task: it catches a
+# typed extra digit and keeps the working exact (Decimal keeps 28 digits, so 1e308 minutes
+# could not even be rounded for display).
+INPUTS: dict[str, tuple[str, Decimal, str]] = {
+    "before_minutes": ("Minutes per case before", Decimal(24 * 60), "(a whole day)"),
+    "after_minutes": ("Minutes per case after", Decimal(24 * 60), "(a whole day)"),
+    "added_interactions": ("Added interactions per case", Decimal(10_000), "per case"),
+    "seconds_per_interaction": ("Seconds per interaction", Decimal(3_600), "(an hour)"),
+    "cases_per_day": ("Cases per day", Decimal(1_000_000), "for one team"),
+}
 
 
 @dataclass(frozen=True)
@@ -44,17 +55,9 @@ def net_load(
     3. net minutes/case = (after − before) + added seconds/case ÷ 60
     4. net minutes/day = net minutes/case × cases/day
     """
-    named = {
-        "Minutes per case before": before_minutes,
-        "Minutes per case after": after_minutes,
-        "Added interactions per case": added_interactions,
-        "Seconds per interaction": seconds_per_interaction,
-        "Cases per day": cases_per_day,
-    }
-    before, after, clicks, seconds, cases = (_dec(v, k) for k, v in named.items())
-    for (name, _), value in zip(named.items(), (before, after, clicks, seconds, cases)):
-        if value < 0:
-            raise ValueError(f"{name} cannot be negative (got {format_number(value, None)})")
+    given = {"before_minutes": before_minutes, "after_minutes": after_minutes, "added_interactions": added_interactions,
+             "seconds_per_interaction": seconds_per_interaction, "cases_per_day": cases_per_day}
+    before, after, clicks, seconds, cases = (_bounded(given[key], *INPUTS[key]) for key in INPUTS)
 
     added_seconds = clicks * seconds
     change = after - before

@@ -46,6 +46,28 @@ def test_negative_inputs_are_refused(field):
         net_load(**kwargs)
 
 
+@pytest.mark.parametrize(("field", "value", "says"), [
+    ("after_minutes", 1441, "Minutes per case after must be at most 1,440 (a whole day) (got 1,441)"),
+    ("cases_per_day", 1e308, "Cases per day must be at most 1,000,000 for one team (got 1.0E+308)"),
+    ("added_interactions", 10_001, "Added interactions per case must be at most 10,000 per case"),
+    ("seconds_per_interaction", 3_601, "Seconds per interaction must be at most 3,600 (an hour)"),
+])
+def test_a_value_beyond_any_real_task_is_refused_as_a_typo(field, value, says):
+    """Found by the form fuzzer: 1e308 minutes × 1e308 cases could not be rounded for the working (a 500)."""
+    kwargs = dict(before_minutes=6, after_minutes=4.5, added_interactions=3, seconds_per_interaction=2,
+                  cases_per_day=40)
+    kwargs[field] = value
+    with pytest.raises(ValueError) as refused:
+        net_load(**kwargs)
+    assert str(refused.value).startswith(says) and str(refused.value).endswith("check for an extra digit")
+
+
+def test_the_largest_bounded_inputs_still_compute():
+    r = net_load(before_minutes=0, after_minutes=1440, added_interactions=10_000, seconds_per_interaction=3_600,
+                 cases_per_day=1_000_000)
+    assert r.net_minutes_per_case == 1440 + 600_000
+
+
 def test_roles_are_ranked_by_clinical_training():
     assert set(ROLE_TRAINING_RANK) == {key for key, _ in ROLE_CHOICES}
     rank = ROLE_TRAINING_RANK

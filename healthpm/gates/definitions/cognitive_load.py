@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from healthpm.lib.cognitive import ROLE_CHOICES, LoadResult, moves_to_less_trained, net_load
+from healthpm.lib.cognitive import INPUTS, ROLE_CHOICES, LoadResult, moves_to_less_trained, net_load
 
 from .base import Finding, GateDefinition, Item
 from .forms_base import DataForm, GateForm
@@ -49,6 +49,18 @@ class CognitiveLoadMainForm(DataForm):
                                              label="Roles doing the work before")
     roles_after = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple,
                                             label="Roles doing the work with the AI")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            net_load(**{key: cleaned[key] for key in INPUTS})
+        except ValueError as exc:
+            # The calculator names the impossible value ("Cases per day must be at most …").
+            field = next((key for key, (name, _, _) in INPUTS.items() if str(exc).startswith(name)), None)
+            self.add_error(field, str(exc))
+        return cleaned
 
 
 class CognitiveLoadForm(GateForm):

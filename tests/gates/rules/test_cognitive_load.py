@@ -106,6 +106,18 @@ def test_the_form_refuses_impossible_answers_naming_the_field(pm, changes, field
 
 
 @pytest.mark.django_db
+def test_the_form_refuses_a_number_beyond_any_real_task_naming_the_field(pm):
+    """Found by the form fuzzer: 1e308 was saved, then the gate page and the live preview failed (a 500)."""
+    gate = gate_of(InitiativeFactory(owner=pm), KEY)
+
+    form = form_for(gate, data(KEY, after_minutes=1e308, cases_per_day=1e308))
+
+    assert not form.is_valid()
+    assert list(form.main.errors) == ["after_minutes"]
+    assert form.main.errors["after_minutes"][0].startswith("Minutes per case after must be at most 1,440 (a whole day)")
+
+
+@pytest.mark.django_db
 def test_the_form_saves_what_it_was_given(pm):
     gate = gate_of(InitiativeFactory(owner=pm), KEY)
     form = form_for(gate, data(KEY))
