@@ -139,32 +139,33 @@ def evidence_add(
     content_type = check_upload(upload) if upload is not None else ""
     url = check_link(url) if url else ""
 
-    with transaction.atomic():
-        initiative, gate = _lock(gate)
-        access.require_edit(by, initiative)
-        _require_open_for_edit(initiative, gate)
-        if item_key not in {item.key for item in gate.definition.items if not item.structured}:
-            raise WorkflowError(f"“{gate.title}” has no checklist item “{item_key}”.")
-        version = 1
-        if replaces is not None:
-            replaces = Evidence.objects.select_for_update().filter(pk=replaces.pk, gate=gate).first()
-            if replaces is None or replaces.superseded_at is not None:
-                raise WorkflowError("That evidence was already replaced; reload the page to see the latest version.")
-            if replaces.item_key != item_key:
-                raise WorkflowError("A replacement must evidence the same checklist item.")
-            version = replaces.version + 1
-        # A link's hash covers the address it points to; its size is unknown.
-        sha, size = sha256_chunks([upload.data if upload is not None else url.encode()])
-        size = size if upload is not None else None
-        evidence = Evidence(
-            gate=gate, item_key=item_key, kind=Evidence.Kind.FILE if upload else Evidence.Kind.LINK,
-            original_name=upload.name if upload else "", content_type=content_type, url=url,
-            title=title.strip(), size=size, sha256=sha, version=version, supersedes=replaces,
-            effective_date=effective_date, expiry_date=expiry_date, author=by,
-        )
-        if upload is not None:
-            evidence.file.save(upload.name, ContentFile(upload.data), save=False)
-        try:
+    evidence = None
+    try:
+        with transaction.atomic():
+            initiative, gate = _lock(gate)
+            access.require_edit(by, initiative)
+            _require_open_for_edit(initiative, gate)
+            if item_key not in {item.key for item in gate.definition.items if not item.structured}:
+                raise WorkflowError(f"“{gate.title}” has no checklist item “{item_key}”.")
+            version = 1
+            if replaces is not None:
+                replaces = Evidence.objects.select_for_update().filter(pk=replaces.pk, gate=gate).first()
+                if replaces is None or replaces.superseded_at is not None:
+                    raise WorkflowError("That evidence was already replaced; reload the page to see the latest version.")
+                if replaces.item_key != item_key:
+                    raise WorkflowError("A replacement must evidence the same checklist item.")
+                version = replaces.version + 1
+            # A link's hash covers the address it points to; its size is unknown.
+            sha, size = sha256_chunks([upload.data if upload is not None else url.encode()])
+            size = size if upload is not None else None
+            evidence = Evidence(
+                gate=gate, item_key=item_key, kind=Evidence.Kind.FILE if upload else Evidence.Kind.LINK,
+                original_name=upload.name if upload else "", content_type=content_type, url=url,
+                title=title.strip(), size=size, sha256=sha, version=version, supersedes=replaces,
+                effective_date=effective_date, expiry_date=expiry_date, author=by,
+            )
+            if upload is not None:
+                evidence.file.save(upload.name, ContentFile(upload.data), save=False)
             evidence.save()
             if replaces is not None:
                 replaces.superseded_at = timezone.now()
@@ -173,10 +174,12 @@ def evidence_add(
                    initiative=initiative, before=replaces.snapshot() if replaces else None, after=evidence.snapshot())
             gate = _reload(gate, initiative)
             _after_change(initiative, gate, by=by, why=f"Evidence for “{item_key}” changed after approval.")
-        except BaseException:
-            if evidence.file:
-                evidence.file.delete(save=False)  # leave no orphan file behind a rollback
-            raise
+    except BaseException:
+        # The file is stored before the rows are written. Whatever undoes the rows — an error
+        # inside the transaction, or a COMMIT the database refuses — must not leave it orphaned.
+        if evidence is not None and evidence.file:
+            evidence.file.delete(save=False)
+        raise
     return evidence
 
 
