@@ -26,8 +26,11 @@ def _reset_connections() -> None:
 
 
 @pytest.fixture
-def broker_down(settings):
+def broker_down(settings, monkeypatch):
     previous = (app.conf.broker_url, app.conf.task_always_eager)
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration: with
+    # CI's variable set, changing only the settings left the real Redis up and in use.
+    monkeypatch.setenv("CELERY_BROKER_URL", DEAD_BROKER)
     settings.CELERY_BROKER_URL = DEAD_BROKER
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.broker_url, app.conf.task_always_eager = DEAD_BROKER, False
@@ -37,7 +40,7 @@ def broker_down(settings):
     _reset_connections()
 
 
-def test_submitting_while_the_broker_is_down_saves_and_redirects(pm, compliance, login, broker_down,
+def test_submitting_while_the_broker_is_down_saves_and_redirects(pm, compliance, login, broker_down, caplog,
                                                                  django_capture_on_commit_callbacks):
     initiative = InitiativeFactory(owner=pm)
     gate = evidence_gate(gate_of(initiative, "auditable-inputs"), pm)
@@ -49,6 +52,7 @@ def test_submitting_while_the_broker_is_down_saves_and_redirects(pm, compliance,
     assert fresh(gate).status == GateStatus.SUBMITTED
     note = Notification.objects.get(recipient=compliance)
     assert note.sent_at is None and mail.outbox == []
+    assert f"notification {note.pk} left pending, broker unavailable" in caplog.text  # the dead port was tried
 
     page = login(pm).get(response["Location"])
     assert page.status_code == 200 and "submitted" in page.content.decode()
