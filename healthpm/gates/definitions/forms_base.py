@@ -59,6 +59,13 @@ class RowForm(DataForm):
 class UniqueRowsFormSet(BaseFormSet):
     row_noun = "row"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_messages["too_many_forms"] = (
+            f"The table holds at most {self.max_num} {self.row_noun}s: merge rows or leave out what the model "
+            "does not use, then save again."
+        )
+
     def live_forms(self):
         """Rows to keep: valid, filled in and not marked for deletion (blank extra rows are skipped)."""
         return [f for f in self.forms if f.is_valid() and f.cleaned_data and not self._should_delete_form(f)]
@@ -90,6 +97,10 @@ class GateForm:
     rows_title = ""
     row_noun = "row"
     min_rows = 0
+    # More rows than a model's inputs or a vendor list runs to. It also caps what a crafted
+    # TOTAL_FORMS makes the page build and render (about 30 ms a row): Django's own cap is
+    # 2,000 rows, over a minute of work for one request.
+    max_rows = 200
 
     def __init__(self, data=None, *, initial: dict | None = None, gate=None):
         initial = dict(initial or {})
@@ -108,7 +119,8 @@ class GateForm:
                     given = 0
                 rows = rows[:max(given, 0)]
             formset_class = formset_factory(
-                self.row_form_class, formset=UniqueRowsFormSet, extra=0 if rows else 1, can_delete=True
+                self.row_form_class, formset=UniqueRowsFormSet, extra=0 if rows else 1, can_delete=True,
+                max_num=self.max_rows, absolute_max=self.max_rows, validate_max=True,
             )
             formset_class.row_noun = self.row_noun
             formset_class.min_rows = self.min_rows

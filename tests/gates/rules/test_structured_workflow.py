@@ -120,6 +120,25 @@ def test_a_post_without_the_management_form_is_refused(pm, login, saved):
     _refused(login(pm), gate, body)
 
 
+@pytest.mark.parametrize("total", ["2000", "99999999999999999999"])
+def test_a_crafted_row_count_builds_at_most_the_table_limit_and_says_so(pm, login, saved, total, monkeypatch):
+    """Found by the form fuzzer: a TOTAL_FORMS of 2,000 or more made the page build and render
+    Django's 2,000 rows (over a minute of work for one request). The limit is 200 rows; 5 here
+    keeps the test quick."""
+    from healthpm.gates.definitions.auditable_inputs import AuditableInputsForm
+    from healthpm.gates.definitions.forms_base import GateForm
+
+    assert GateForm.max_rows == 200
+    monkeypatch.setattr(AuditableInputsForm, "max_rows", 5)
+    gate = saved("auditable-inputs")
+    body = {**page_post(gate, {"inputs": [input_row()]}), "inputs-TOTAL_FORMS": total}
+
+    page = _refused(login(pm), gate, body)
+
+    assert "The table holds at most 5 model inputs: merge rows or leave out what the model does not use" in page
+    assert 'name="inputs-4-name"' in page and 'name="inputs-5-name"' not in page
+
+
 def test_a_deleted_duplicate_row_is_not_a_duplicate_and_is_not_saved(pm, login):
     gate = gate_of(InitiativeFactory(owner=pm), "auditable-inputs")
     body = page_post(gate, {"inputs": [input_row("lactate_last_6h"), input_row("lactate_last_6h")]})
