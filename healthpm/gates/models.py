@@ -30,7 +30,7 @@ class GateEvaluation:
     @property
     def blockers(self) -> list[str]:
         messages = [
-            f"“{item.label}” is not filled in yet: complete the form above." if item.structured
+            f"“{item.label}” is not filled in yet: complete it in the gate's form and save." if item.structured
             else f"No current evidence for “{item.label}”: upload a file or add a link."
             for item, evidenced, _ in self.items
             if not evidenced
