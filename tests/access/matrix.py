@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.apps import apps
@@ -28,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from healthpm.accounts import roles
+from tests.conftest import _persona  # the personas' names, roles and known password
 
 # The people of SPEC §1, in the column order of the expected table.
 PERSONAS = (
@@ -117,10 +119,6 @@ def url_cases() -> list[Case]:
     return cases
 
 
-def is_admin(case: Case) -> bool:
-    return case.pattern.route.startswith("admin/")
-
-
 # --- the world ----------------------------------------------------------------------------
 @dataclass
 class World:
@@ -128,14 +126,9 @@ class World:
     initiatives: dict[str, object]
     evidence: dict[str, object]
     dossiers: dict[str, object]
-    sessions: dict[str, str] = field(default_factory=dict)
-    baseline: dict | None = None
-
-
-def _persona(username: str, first: str, last: str, *role_names: str):
-    from tests.conftest import _persona as conftest_persona
-
-    return conftest_persona(username, first, last, *role_names)
+    sessions: dict[str, str] = field(default_factory=dict)  # persona → session key, signed in once
+    baseline: dict | None = None                             # snapshot() right after building
+    media: Path | None = None
 
 
 def build_world() -> World:

@@ -303,15 +303,10 @@ def test_every_url_pattern_is_in_the_matrix():
     assert not stale, f"rows for URLs no longer in the URLconf: {stale}"
     assert not stale_models, f"ADMIN_MODELS lists models no longer in the admin: {stale_models}"
     assert {method for _, method in TABLE} == set(METHODS)
-
-
-def test_matrix_size():
-    """The count for the record: URL patterns × personas × methods actually requested."""
     patterns = {case.pattern.key for case in CASES.values()}
-    combinations = len(CASES) * len(PERSONAS) * len(METHODS)
+    # The count for the record (pytest -s): every one of these is a test_permission case.
     print(f"\npermission matrix: {len(patterns)} URL patterns ({len(CASES)} cases with the initiative states) "
-          f"× {len(PERSONAS)} personas × {len(METHODS)} methods = {combinations} requests")
-    assert len(patterns) >= 90 and len(CASES) > len(patterns)
+          f"× {len(PERSONAS)} personas × {len(METHODS)} methods = {len(CASES) * len(PERSONAS) * len(METHODS)} requests")
 
 
 @pytest.mark.django_db
