@@ -6,12 +6,14 @@
    snapshot of every table a form can touch taken before and after the request.
    - Refused (not a success): the snapshot is unchanged, except for the audit events a
      refusal itself must leave (a failed login, a refused signature).
-   - Accepted: nothing stored holds a NUL or a lone surrogate, the audit hash chain still
-     verifies, and the form's own round-trip check passes (what was stored is what the
-     form cleaned).
+   - Accepted: nothing stored holds a NUL, another control character (tab and line
+     breaks aside) or a lone surrogate, every e-mail queued can be built, the audit hash
+     chain still verifies, and the form's own round-trip check passes (what was stored is
+     what the form cleaned).
 """
 
 import time
+import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -21,6 +23,7 @@ from urllib.parse import quote_plus
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import QueryDict
 
@@ -125,13 +128,29 @@ def strings_in(value: Any) -> Iterable[str]:
             yield from strings_in(v)
 
 
+def _bad(char: str) -> bool:
+    # NUL and the other control characters (a Textarea keeps tab and line breaks), lone surrogates.
+    return (unicodedata.category(char) == "Cc" and char not in "\t\n\r") or 0xD800 <= ord(char) <= 0xDFFF
+
+
 def bad_characters(state: dict) -> list[str]:
-    """Stored strings holding a NUL or a lone surrogate, as short reprs."""
-    found = []
-    for text in strings_in(state):
-        if "\x00" in text or any(0xD800 <= ord(c) <= 0xDFFF for c in text):
-            found.append(repr(text[:80]))
-    return found
+    """Stored strings holding a control character or a lone surrogate, as short reprs."""
+    return [repr(text[:80]) for text in strings_in(state) if any(_bad(c) for c in text)]
+
+
+def undeliverable(before: dict, after: dict) -> list[str]:
+    """Notifications queued by this request that could not be sent (a line break in a subject
+    raises BadHeaderError in the Celery task, long after the request looked fine)."""
+    old = {row["id"] for row in before["notifications"]}
+    problems = []
+    for row in after["notifications"]:
+        if row["id"] in old:
+            continue
+        try:
+            EmailMultiAlternatives(row["subject"], row["body_text"], to=["someone@hospital.example"]).message()
+        except Exception as exc:  # noqa: BLE001 - any failure means the e-mail never leaves
+            problems.append(f"{row['subject'][:60]!r}: {exc}")
+    return problems
 
 
 def error_messages(response) -> list[str]:
@@ -207,7 +226,9 @@ def fuzz_request(client, case: FormCase, body: Body, *, files: list[FileSpec] | 
         elif outcome.success:
             assert expect_valid is not False, f"{case.name}: the form refuses this body, yet the view reported success"
             bad = bad_characters(after)
-            assert not bad, f"{case.name}: stored a NUL or lone surrogate: {bad[:3]}"
+            assert not bad, f"{case.name}: stored a control character or lone surrogate: {bad[:3]}"
+            mail = undeliverable(before, after)
+            assert not mail, f"{case.name}: queued e-mail that cannot be sent: {mail[:3]}"
             checked, broken = verify_chain()
             assert broken is None, f"{case.name}: audit chain broken at event {broken}"
             if on_success is not None:
@@ -219,6 +240,25 @@ def fuzz_request(client, case: FormCase, body: Body, *, files: list[FileSpec] | 
     ACCEPTED[case.name] += outcome.success and not case.read_only
     SECONDS[case.name] += time.perf_counter() - started
     return outcome
+
+
+def assert_pages_open(pages: list[tuple[Any, str]], *, reminders: bool = False) -> None:
+    """After a save: what was stored still renders everywhere it is shown (each (user, url) answers
+    200, a CSV streams to the end) and the daily reminder run copes with it. Call inside the
+    example's savepoint (from on_success)."""
+    from django.test import Client
+
+    from healthpm.notifications.reminders import send_reminders
+
+    for user, url in pages:
+        reader = Client()
+        reader.force_login(user)
+        response = reader.get(url)
+        if getattr(response, "streaming", False):
+            b"".join(response.streaming_content)
+        assert response.status_code == 200, f"{url} as {user}: {response.status_code} after the save"
+    if reminders:
+        send_reminders()
 
 
 def _sign_in(client, user) -> None:
@@ -242,7 +282,7 @@ def _assert_nothing_written(case: FormCase, before: dict, after: dict, response,
         assert new[: len(old)] == old, f"{case.name}: a refusal changed existing audit events"
         actions = {event["action"] for event in new[len(old):]}
         assert actions <= case.refusal_audit, f"{case.name}: a refusal recorded {actions - case.refusal_audit}"
-        assert not bad_characters(new[len(old):]), f"{case.name}: a refusal's audit event stored a NUL or surrogate"
+        assert not bad_characters(new[len(old):]), f"{case.name}: a refusal's audit event stored a control character"
         return
     assert not changed, (
         f"{case.name}: refused (status {response.status_code}, errors {errors}) but wrote to {changed}"

@@ -162,7 +162,7 @@ def tampered_formset(draw, body: dict, prefix: str, row_fields: list[str]) -> di
         for field in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
             body.pop(f"{prefix}-{field}", None)
     elif op in ("duplicate", "duplicate_case", "many") and rows:
-        copies = draw(st.integers(1, 3)) if op != "many" else draw(st.sampled_from([10, 60]))
+        copies = draw(st.integers(1, 3)) if op != "many" else draw(st.sampled_from([8, 20]))
         for n in range(copies):
             index = rows + n
             for field in row_fields:
