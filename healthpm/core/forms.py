@@ -16,6 +16,9 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.deconstruct import deconstructible
 
 MULTILINE_KEEPS = "\t\n\r"
+# The largest primary key (BigAutoField) any database here stores: a larger id from a form must
+# be refused before it reaches a query, since SQLite raises OverflowError on it.
+MAX_ID = 2**63 - 1
 
 
 def _named(char: str) -> str:

@@ -1,10 +1,9 @@
 from django import forms
 
+from healthpm.core.forms import MAX_ID
 from healthpm.initiatives.models import ClinicalArea, Status
 
 from .portfolio import DEFAULT_SORT, SORTS, Filters
-
-MAX_ID = 2**63 - 1  # the largest primary key (BigAutoField) any database here stores
 
 
 class PortfolioFilterForm(forms.Form):

@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
 from healthpm.accounts import roles
-from healthpm.core.forms import PlainTextForm
+from healthpm.core.forms import MAX_ID, PlainTextForm
 
 from .models import Initiative
 from .services import EDITABLE_FIELDS
@@ -20,6 +21,19 @@ class UserChoiceField(forms.ModelChoiceField):
 class UsersChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return roles.printed_name(obj)
+
+    def _check_values(self, value):
+        # Django checks each id, then asks for all at once (pk__in), where an id beyond the
+        # database's range is an OverflowError on SQLite rather than an invalid choice.
+        for pk in value:
+            try:
+                out_of_range = abs(int(str(pk))) > MAX_ID
+            except ValueError:
+                continue  # not a number: Django refuses it as an invalid value itself
+            if out_of_range:
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": pk})
+        return super()._check_values(value)
 
 
 class InitiativeForm(PlainTextForm, forms.ModelForm):
