@@ -4,11 +4,13 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from healthpm.accounts import roles
 
 
 @login_required
+@require_safe
 def home(request):
     if roles.is_leader(request.user) and not roles.is_pm(request.user):
         return redirect("dashboard:portfolio")
@@ -24,6 +26,7 @@ def _broker_ok() -> bool:
 
 
 @never_cache
+@require_safe
 def healthz(request):
     """Database and broker status; 200 while the database answers, 503 when it does not."""
     checks = {}

@@ -15,6 +15,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from healthpm import access
 from healthpm.gates import registry
@@ -84,6 +85,7 @@ def _grid_row(initiative: Initiative, keys: list[str], gate_url, today: date) ->
 
 
 @login_required
+@require_safe
 def portfolio(request):
     """Counts, grid, burden, regulatory mix, expiries, drills, review time and defensibility."""
     access.require_dashboard(request.user)
@@ -188,6 +190,7 @@ def _csv_rows(initiatives, today: date) -> Iterator[list]:
 
 
 @login_required
+@require_safe
 def export_csv(request):
     """The filtered portfolio, one row per initiative, in the dashboard's sort order."""
     access.require_dashboard(request.user)

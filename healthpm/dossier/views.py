@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from healthpm import access
 from healthpm.core.downloads import attachment
@@ -52,7 +52,7 @@ def dossier_page(request, slug):
 
 
 @login_required
-@require_GET
+@require_safe
 def download(request, slug, version):
     initiative = access.get_initiative_for(request.user, slug)
     dossier = Dossier.objects.filter(initiative=initiative, version=version, state=Dossier.State.DONE).first()

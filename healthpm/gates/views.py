@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from healthpm import access
 from healthpm.accounts import roles
@@ -171,6 +171,7 @@ def gate_decide_view(request, slug, key):
 
 
 @login_required
+@require_safe
 def evidence_download(request, slug, key, evidence_id):
     evidence = access.get_evidence_for(request.user, slug, key, evidence_id)
     if not evidence.file:

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from healthpm import access
 from healthpm.approvals.services import current_signature
@@ -17,6 +18,7 @@ from .services import initiative_create, initiative_update
 
 
 @login_required
+@require_safe
 def initiative_list(request):
     scope = request.GET.get("scope", "mine")
     visible = Initiative.objects.visible_to(request.user)
@@ -62,6 +64,10 @@ def initiative_new(request):
 def initiative_edit(request, slug):
     initiative = access.get_initiative_for(request.user, slug)
     access.require_edit(request.user, initiative)
+    if initiative.is_locked:
+        messages.error(request, f"“{initiative.title}” has a final decision, so it cannot be changed. "
+                                "A compliance officer can reopen it.")
+        return redirect("initiatives:overview", slug=slug)
     form = InitiativeForm(request.POST or None, instance=initiative)
     if request.method == "POST" and form.is_valid():
         try:
@@ -78,6 +84,7 @@ def initiative_edit(request, slug):
 
 
 @login_required
+@require_safe
 def initiative_overview(request, slug):
     initiative = access.get_initiative_for(request.user, slug)
     gates = Gate.objects.of_initiative(initiative)

@@ -167,3 +167,17 @@ def test_it_refuses_a_collaborator_who_is_not_a_product_manager(pm, compliance):
     with pytest.raises(WorkflowError, match="Collaborators must be product managers: grace"):
         InitiativeFactory(owner=pm, collaborators=[compliance])
     assert not Initiative.objects.exists()
+
+
+def test_the_edit_page_of_an_initiative_with_a_final_decision_sends_the_owner_back(pm, compliance, login):
+    from django.urls import reverse
+
+    from tests.factories import signed_initiative
+
+    initiative = signed_initiative(pm, compliance)
+    client = login(pm)
+
+    response = client.get(reverse("initiatives:edit", args=[initiative.slug]), follow=True)
+
+    assert response.redirect_chain == [(reverse("initiatives:overview", args=[initiative.slug]), 302)]
+    assert "has a final decision, so it cannot be changed" in response.content.decode()
