@@ -153,11 +153,14 @@ def _give_up(row: Dossier, holder: Q) -> None:
     error = (f"The worker generating this version stopped {row.attempts} times before finishing (it was killed, "
              "perhaps out of memory). Request a new version; if that fails too, tell your administrator.")
     with transaction.atomic():
-        if Dossier.objects.filter(holder, pk=row.pk).update(
+        failed = Dossier.objects.filter(holder, pk=row.pk).update(
             state=Dossier.State.FAILED, error=error, finished_at=timezone.now(), file=""
-        ):
+        )
+        if failed:
             record("dossier_failed", obj=row, initiative=row.initiative, actor_label="system",
                    after={"version": row.version, "error": error})
+    if failed and row.claim:
+        row.file.storage.delete(stored_name(row, row.claim))  # the last dead run's file, if any
 
 
 def dossier_generate(dossier_id: int, *, take_over: bool = False) -> Dossier | None:
