@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "healthpm.audit.middleware.AuditContextMiddleware",
     "healthpm.accounts.middleware.IdleLogoutMiddleware",
+    # A database error during a POST answers 503 "nothing was saved" instead of a 500.
+    "healthpm.core.middleware.DatabaseErrorMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into its response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -2,7 +2,7 @@ import ipaddress
 
 from django.conf import settings
 
-from .context import client_ip_var
+from .context import client_ip_var, request_user_var
 
 
 def _address(value: str) -> str | None:
@@ -44,8 +44,10 @@ class AuditContextMiddleware:
         for name, value in list(request.META.items()):
             if name.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
                 request.META[name] = value.replace("\x00", "")
-        token = client_ip_var.set(client_ip(request))
+        ip_token = client_ip_var.set(client_ip(request))
+        request_token = request_user_var.set(request)
         try:
             return self.get_response(request)
         finally:
-            client_ip_var.reset(token)
+            request_user_var.reset(request_token)
+            client_ip_var.reset(ip_token)
