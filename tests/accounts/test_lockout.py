@@ -40,7 +40,7 @@ def test_five_failures_lock_the_account_even_with_the_right_password(client, pm,
     assert response.status_code == 429
     assert not signed_in(client)
     body = response.content.decode()
-    assert "This account is locked for now" in body and "for 30 minutes" in body
+    assert "Sign-in is locked for now" in body and "for 30 minutes" in body
     actions = list(AuditEvent.objects.values_list("action", flat=True))
     assert actions.count("login_failed") >= 5 and "login_locked_out" in actions and "login" not in actions
     # One event when the lock fell, one for the refused attempt with the right password.
@@ -113,7 +113,7 @@ def test_guessing_the_password_on_the_signature_form_locks_the_account(client, p
 
     response = client.post(url, guess, REMOTE_ADDR="10.1.2.3")
 
-    assert response.status_code == 429 and "This account is locked for now" in response.content.decode()
+    assert response.status_code == 429 and "Sign-in is locked for now" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert attempt(client, "grace", password).status_code == 429
     assert not Signature.objects.exists()
