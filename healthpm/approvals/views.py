@@ -62,7 +62,13 @@ def reopen(request, slug):
     access.require_reopen(request.user, initiative)
     form = ReopenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the reason for reopening; it is kept in the audit trail.")
+        # A missing reason gets the page's own words; any other refusal (a control character)
+        # says what is wrong with the reason that was given.
+        if form.has_error("reason", "required"):
+            messages.error(request, "Give the reason for reopening; it is kept in the audit trail.")
+        else:
+            for problem in form.errors.get("reason", []):
+                messages.error(request, f"Reason for reopening: {problem}")
         return redirect("approvals:approval", slug=slug)
     try:
         initiative_reopen(initiative=initiative, by=request.user, reason=form.cleaned_data["reason"])

@@ -120,6 +120,18 @@ def test_reopening_through_the_page(pm, compliance, login):
     assert Initiative.objects.get(pk=initiative.pk).status == Status.IN_REVIEW
 
 
+def test_a_reason_with_a_control_character_is_refused_saying_so(pm, compliance, login):
+    """It used to be told to give a reason, though it had given one (found by the form fuzzer)."""
+    initiative = signed_initiative(pm, compliance)
+    client = login(compliance)
+
+    page = client.post(reverse("approvals:reopen", args=[initiative.slug]), {"reason": "Pilot\x00 ward"}, follow=True)
+
+    assert "Reason for reopening: Remove the invisible control character U+0000 at character 6" in page.content.decode()
+    assert "Give the reason for reopening" not in page.content.decode()
+    assert Initiative.objects.get(pk=initiative.pk).status == Status.APPROVED
+
+
 @pytest.mark.parametrize("persona", ["pm", "pm2", "leader"])
 def test_only_compliance_reopens(pm, compliance, persona, request, login):
     initiative = signed_initiative(pm, compliance)
