@@ -85,6 +85,12 @@ def multipart(body: Body, files: list[FileSpec], *, raw_names: bool) -> tuple[by
     return b"\r\n".join(out), f"multipart/form-data; boundary={boundary}"
 
 
+def wsgi_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Header values as a WSGI server hands them over: the bytes sent, decoded as latin-1
+    (PEP 3333). A lone surrogate can only arrive as the bytes of one."""
+    return {name: _bytes(value).decode("latin-1") for name, value in headers.items()}
+
+
 def querystring(body: Body) -> str:
     return urlencoded(body).decode("ascii")
 
@@ -200,19 +206,20 @@ def fuzz_request(client, case: FormCase, body: Body, *, files: list[FileSpec] | 
                  expect_valid: bool | None = None, on_success: Callable[[Outcome], None] | None = None) -> Outcome:
     """Send body (and files) as case.user, check the promises, roll everything back."""
     started = time.perf_counter()
+    headers = wsgi_headers(case.headers)
     _sign_in(client, case.user)  # outside the savepoint: the session outlives the rollback
     client.cookies.pop("messages", None)  # the last example's flash messages are not this one's
     with transaction.atomic():
         before = snapshot()
         if case.method == "get":
             url = f"{case.url}?{querystring(body)}" if body else case.url
-            response = client.get(url, headers=case.headers)
+            response = client.get(url, headers=headers)
         elif files is not None:
             data, content_type = multipart(body, files, raw_names=raw_names)
-            response = client.post(case.url, data=data, content_type=content_type, headers=case.headers)
+            response = client.post(case.url, data=data, content_type=content_type, headers=headers)
         else:
             response = client.post(case.url, data=urlencoded(body), content_type="application/x-www-form-urlencoded",
-                                   headers=case.headers)
+                                   headers=headers)
         if getattr(response, "streaming", False):
             b"".join(response.streaming_content)  # a CSV row that fails must fail here, not unseen
         after = snapshot()

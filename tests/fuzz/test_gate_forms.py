@@ -207,7 +207,7 @@ def test_gate_form_never_500_and_saves_exactly_what_it_cleaned(key, saved_before
                     reverse("gates:detail", args=[initiative.slug, key]), pm)
     classics = [{**page_post(gate, starts[start]), **changes} for start, changes in CLASSICS[key]]
 
-    @fuzz_settings(8)
+    @fuzz_settings(15)
     @with_examples([] if saved_before else classics)
     @given(body=gate_bodies(gate, starts))
     def run(body):
@@ -232,7 +232,7 @@ def test_live_preview_never_500_and_never_writes(key, gates, pm, client):
     case = FormCase(f"gate preview: {key}", reverse("gates:preview", args=[initiative.slug, key]), pm,
                     allowed_statuses=frozenset({200}), read_only=True, headers={"HX-Request": "true"})
 
-    @fuzz_settings(5)
+    @fuzz_settings(6)
     @with_examples([{**page_post(gate, starts[start]), **changes} for start, changes in CLASSICS[key]])
     @given(body=gate_bodies(gate, starts))
     def run(body):

@@ -72,6 +72,7 @@ def test_login_never_500_and_a_refusal_only_leaves_its_audit_event(pm, client, s
     @fuzz_settings(40)
     @with_examples([(body, {}, False) for body in classics(base, "username") + classics(base, "password")]
                    + [(base, {"X-Forwarded-For": "not-an-ip"}, True), (base, {"User-Agent": f"curl{NUL}"}, False),
+                      (base, {"User-Agent": SURROGATE}, False), (base, {"X-Forwarded-For": f"10.0.0.1{NUL}"}, True),
                       ({**base, "password": "wrong", "extra": NUL}, {}, False)], "post")
     @given(post=login_posts())
     def run(post):
@@ -152,7 +153,9 @@ def test_new_initiative_never_500_and_stores_what_the_form_cleaned(pm, pm2, comp
 
     @fuzz_settings(30)
     @with_examples(classics(base, "title") + classics(base, "intended_users")
-                   + [{**base, "title": "\u200b\u200b"}, {**base, "title": "a\r\nBcc: all@hospital.example"}])
+                   + [{**base, "title": "\u200b\u200b"}, {**base, "title": "a\r\nBcc: all@hospital.example"},
+                      {**base, "owner": "9" * 30}, {**base, "collaborators": ["9" * 30]},
+                      {**base, "collaborators": [str(pm2.pk), str(pm2.pk), str(pm.pk)]}])
     @given(body=initiative_posts(base, _people(pm, pm2, compliance, outsider)))
     def run(body):
         form = InitiativeForm(as_server_sees(body), initial={"owner": pm.pk})
