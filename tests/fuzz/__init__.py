@@ -1,7 +1,7 @@
 """Fuzzing every form (issue 6): random and hostile data never gives a 500 or a partial write.
 
 The "fuzz" Hypothesis profile is derandomized and keeps no example database, so a CI run is
-reproducible and writes no .hypothesis directory. It is applied per test (`fuzz_settings`),
+reproducible; Hypothesis' caches go to the system temp directory, not a .hypothesis folder. It is applied per test (`fuzz_settings`),
 not loaded globally, so other Hypothesis tests keep their own settings.
 
 HEALTHPM_FUZZ_SCALE multiplies every test's example count (e.g. 10 for a long local run);
@@ -9,8 +9,16 @@ HEALTHPM_FUZZ_RANDOM=1 draws fresh random examples instead of the fixed sequence
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Hypothesis caches Unicode tables and source constants even without an example database;
+# keep them out of the checkout (HYPOTHESIS_STORAGE_DIRECTORY still wins when set).
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "healthpm-hypothesis")
 
 settings.register_profile(
     "fuzz",
