@@ -19,11 +19,14 @@ def _address(value: str) -> str | None:
 def client_ip(request) -> str | None:
     """The client's address for the audit trail and the login lockout (AXES_CLIENT_IP_CALLABLE).
 
-    X-Forwarded-For is client-supplied text: anything that is not an IP address falls back
-    to REMOTE_ADDR, since PostgreSQL refuses to store it and the request would fail.
+    Behind the one reverse proxy the deployment runs (HEALTHPM_TRUST_X_FORWARDED_FOR), the
+    client is the right-most X-Forwarded-For entry: the one that proxy appended. Entries to
+    its left came from the client and can be forged (a spoofed address would dodge the
+    lockout and lie in the trail). Anything that is not an IP address falls back to
+    REMOTE_ADDR, since PostgreSQL refuses to store it and the request would fail.
     """
     if settings.HEALTHPM_TRUST_X_FORWARDED_FOR:
-        forwarded = _address(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0])
+        forwarded = _address(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1])
         if forwarded:
             return forwarded
     return _address(request.META.get("REMOTE_ADDR") or "")
