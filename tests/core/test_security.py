@@ -109,7 +109,9 @@ def test_evidence_leaves_only_as_a_checked_attachment(db, pm, client, login):
 
 
 def production_env(**overrides) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is the browser tests' (tests/browser/conftest.py), not production's.
+    dropped = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
     env.update(DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="healthpm.hospital.example",
                HEALTHPM_SIGNING_PASSPHRASE="not-used-by-the-check")
     env.update(overrides)
