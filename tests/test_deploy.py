@@ -29,7 +29,7 @@ from django.conf import settings
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.worker import database_url
+from tests.worker import database_url, stop
 
 ROOT = Path(settings.BASE_DIR)
 APP_SERVICES = ("web", "worker", "beat")
@@ -386,15 +386,6 @@ def fetch(port: int, path: str, **headers: str):
         return urllib.request.build_opener(NoRedirect).open(request, timeout=10)
     except urllib.error.HTTPError as response:
         return response
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.mark.integration

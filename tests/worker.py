@@ -29,9 +29,23 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def stop(process: subprocess.Popen) -> None:
+    """Ask a child process to stop; kill it if it has not within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
-def celery_worker(tmp_path: Path, env: dict[str, str]):
-    """Start a worker with `env` on top of ours; while it runs, .delay() goes to it. Yields its log path."""
+def celery_worker(tmp_path: Path, env: dict[str, str], *, pool: str = "solo", args: tuple[str, ...] = ()):
+    """Start a worker with `env` on top of ours; while it runs, .delay() goes to it. Yields its log path.
+
+    pool="prefork" gives one child process that a test can kill while the parent lives on to
+    hand the message back to the broker, as in production; `args` adds worker options.
+    """
     queue = f"healthpm-test-{uuid.uuid4().hex[:10]}"
     full_env = {
         **os.environ,
@@ -44,7 +58,7 @@ def celery_worker(tmp_path: Path, env: dict[str, str]):
     celery = Path(sys.executable).with_name("celery")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [str(celery), "-A", "healthpm", "worker", "--pool=solo", "--concurrency=1", "-Q", queue,
+            [str(celery), "-A", "healthpm", "worker", f"--pool={pool}", "--concurrency=1", "-Q", queue, *args,
              "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
             cwd=settings.BASE_DIR, env=full_env, stdout=log, stderr=subprocess.STDOUT,
         )
@@ -54,9 +68,4 @@ def celery_worker(tmp_path: Path, env: dict[str, str]):
         yield log_path
     finally:
         app.conf.task_default_queue, app.conf.task_always_eager = previous
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

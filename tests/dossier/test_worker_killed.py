@@ -9,8 +9,6 @@ worker) SIGKILL the worker's child process at a chosen point of the render
 import hashlib
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -23,12 +21,11 @@ from django.utils import timezone
 
 from healthpm.audit.models import AuditEvent
 from healthpm.audit.services import verify_chain
-from healthpm.celery import app
 from healthpm.dossier import render, services, tasks
 from healthpm.dossier.models import Dossier, stored_name
 from healthpm.dossier.services import dossier_request
 from tests.factories import InitiativeFactory, signed_initiative
-from tests.worker import database_url
+from tests.worker import celery_worker
 
 from .conftest import PASSPHRASE
 from .helpers import pdfsig
@@ -171,20 +168,15 @@ def integration(test):
 def prefork_worker(tmp_path: Path, signing_cert: Path, stage: str):
     """A prefork worker, one child, with worker_hooks loaded; yields (hold folder, log path).
 
-    Like tests.worker.celery_worker but prefork: SIGKILLing the child leaves the parent
-    alive to see it die and hand the message back to the broker, as in production.
+    Prefork: SIGKILLing the child leaves the parent alive to see it die and hand the
+    message back to the broker, as in production.
     """
     if not os.environ.get("CELERY_BROKER_URL"):
         pytest.fail("CI must run this test against a real broker: set CELERY_BROKER_URL")
-    queue = f"healthpm-test-{uuid.uuid4().hex[:10]}"
     hold_dir, worker_tmp = tmp_path / "hold", tmp_path / "worker-tmp"
     hold_dir.mkdir()
     worker_tmp.mkdir()
     env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"],
-        "HEALTHPM_VAR_DIR": str(tmp_path / "var"),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "TMPDIR": str(worker_tmp),
         "HEALTHPM_SIGNING_P12": str(signing_cert),
@@ -192,27 +184,8 @@ def prefork_worker(tmp_path: Path, signing_cert: Path, stage: str):
         "HEALTHPM_TEST_HOLD_DIR": str(hold_dir),
         "HEALTHPM_TEST_HOLD_STAGE": stage,
     }
-    log_path = tmp_path / "worker.log"
-    celery = Path(sys.executable).with_name("celery")
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(celery), "-A", "healthpm", "worker", "--pool=prefork", "--concurrency=1", "-Q", queue,
-             "--include=tests.dossier.worker_hooks", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "--loglevel=INFO"],
-            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    previous = (app.conf.task_default_queue, app.conf.task_always_eager)
-    app.conf.task_default_queue, app.conf.task_always_eager = queue, False
-    try:
+    with celery_worker(tmp_path, env, pool="prefork", args=("--include=tests.dossier.worker_hooks",)) as log_path:
         yield hold_dir, worker_tmp, log_path
-    finally:
-        app.conf.task_default_queue, app.conf.task_always_eager = previous
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def wait_for(what: str, check, log_path: Path):
