@@ -135,3 +135,36 @@ def login(client):
         return client
 
     return _login
+
+
+# A port nothing listens on: "the broker is down" for the outage and fault tests.
+DEAD_BROKER = "redis://127.0.0.1:6399/0"
+
+
+def _reset_celery_connections() -> None:
+    from healthpm.celery import app
+
+    # Celery caches its connection and producer pools per broker URL.
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker_down(settings, caplog, monkeypatch):
+    """Celery publishes to a dead broker (not in process); yields caplog at WARNING to read what was logged."""
+    import logging
+
+    from healthpm.celery import app
+
+    previous = (app.conf.broker_url, app.conf.task_always_eager)
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration: with
+    # CI's variable set, changing only the settings left the real Redis up and in use.
+    monkeypatch.setenv("CELERY_BROKER_URL", DEAD_BROKER)
+    settings.CELERY_BROKER_URL = DEAD_BROKER
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.broker_url, app.conf.task_always_eager = DEAD_BROKER, False
+    _reset_celery_connections()
+    caplog.set_level(logging.WARNING)
+    yield caplog
+    app.conf.broker_url, app.conf.task_always_eager = previous
+    _reset_celery_connections()

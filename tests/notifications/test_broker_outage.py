@@ -8,7 +8,6 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from healthpm.celery import app
 from healthpm.gates.models import GateStatus
 from healthpm.notifications.models import Notification
 from healthpm.notifications.tasks import send_pending_notifications
@@ -16,28 +15,6 @@ from tests.factories import InitiativeFactory, evidence_gate, fresh, gate_of
 
 pytestmark = pytest.mark.django_db
 
-DEAD_BROKER = "redis://127.0.0.1:6390/0"
-
-
-def _reset_connections() -> None:
-    # Celery caches its connection and producer pools per broker URL.
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def broker_down(settings, monkeypatch):
-    previous = (app.conf.broker_url, app.conf.task_always_eager)
-    # Celery reads CELERY_BROKER_URL from the environment before its own configuration: with
-    # CI's variable set, changing only the settings left the real Redis up and in use.
-    monkeypatch.setenv("CELERY_BROKER_URL", DEAD_BROKER)
-    settings.CELERY_BROKER_URL = DEAD_BROKER
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.broker_url, app.conf.task_always_eager = DEAD_BROKER, False
-    _reset_connections()
-    yield
-    app.conf.broker_url, app.conf.task_always_eager = previous
-    _reset_connections()
 
 
 def test_submitting_while_the_broker_is_down_saves_and_redirects(pm, compliance, login, broker_down, caplog,
