@@ -55,9 +55,9 @@ class InputRowForm(RowForm):
     )
     notes = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 1}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, sources: dict[str, bool] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        sources = approved_sources()
+        sources = approved_sources() if sources is None else sources
         current = self.initial.get("source_system")
         choices = [(n, n) for n, ok in sources.items() if ok]
         if current and current not in dict(choices):
@@ -74,6 +74,9 @@ class AuditableInputsForm(GateForm):
     rows_title = "Input inventory"
     row_noun = "model input"
     min_rows = 1
+
+    def row_form_kwargs(self, gate) -> dict[str, Any]:
+        return {"sources": approved_sources()}
 
 
 class AuditableInputs(GateDefinition):

@@ -22,14 +22,12 @@ SERVICES = [("model_api", "Model API"), ("hosting", "Hosting"), ("annotation", "
 BAA_ITEM = "baa-agreements"
 
 
-def _baa_choices(gate) -> list[tuple[str, str]]:
+def _baa_choices(evidence) -> list[tuple[str, str]]:
     """Current BAA evidence of this gate, as the files a vendor row can point to."""
-    if gate is None:
-        return []
     from django.utils import timezone
 
     today = timezone.localdate()
-    return [(str(e.pk), f"{e.display_name} (v{e.version})") for e in gate.evidence.all()
+    return [(str(e.pk), f"{e.display_name} (v{e.version})") for e in evidence
             if e.item_key == BAA_ITEM and e.is_current(today)]
 
 
@@ -42,13 +40,15 @@ class VendorRowForm(RowForm):
     baa_effective = forms.DateField(required=False, widget=DateInput, label="BAA effective")
     baa_expiry = forms.DateField(required=False, widget=DateInput, label="BAA expires")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, evidence=None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = _baa_choices(self.gate)
+        if evidence is None:
+            evidence = list(self.gate.evidence.all()) if self.gate is not None else []
+        choices = _baa_choices(evidence)
         linked = str(self.initial.get("baa_evidence") or "")
-        if linked and linked not in dict(choices) and self.gate is not None:
+        if linked and linked not in dict(choices):
             # Keep showing an agreement that has since expired or been replaced, marked as such.
-            old = next((e for e in self.gate.evidence.all() if str(e.pk) == linked), None)
+            old = next((e for e in evidence if str(e.pk) == linked), None)
             if old is not None:
                 choices.append((linked, f"{old.display_name} (v{old.version}, no longer current)"))
         self.fields["baa_evidence"].choices = [("", "— none —"), *choices]
@@ -84,6 +84,9 @@ class BaaPhiForm(GateForm):
     rows_key = "vendors"
     rows_title = "Vendors and processors that touch PHI"
     row_noun = "vendor"
+
+    def row_form_kwargs(self, gate) -> dict[str, Any]:
+        return {"evidence": list(gate.evidence.all()) if gate is not None else []}
 
 
 class BaaPhi(GateDefinition):
