@@ -246,6 +246,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "healthpm.dossier.tasks.render_pending_dossiers",
         "schedule": 120.0,
     },
+    # Catches up a reference-data change whose refresh could not be queued (broker down).
+    "refresh-portfolio-facts": {
+        "task": "healthpm.dashboard.tasks.refresh_portfolio_facts",
+        "schedule": crontab(hour=env_int("HEALTHPM_REMINDER_HOUR", 6), minute=30),
+    },
     # Expiring evidence, expired BAAs, overdue drills (healthpm/notifications/reminders.py).
     "daily-reminders": {
         "task": "healthpm.notifications.tasks.send_daily_reminders",

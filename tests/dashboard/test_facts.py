@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from healthpm.dashboard.models import BaaFact, PortfolioFacts, RegulatoryClass, ReviewTime
@@ -62,3 +63,33 @@ def test_the_command_rebuilds_facts_after_reference_data_changes(portfolio):
     # The lost review time is rebuilt from the audit trail's submission event.
     assert ReviewTime.objects.filter(initiative=portfolio["sepsis"]).count() == 1
     assert PortfolioFacts.objects.count() == 3
+
+
+def test_un_approving_a_source_system_in_the_admin_refreshes_the_facts(portfolio, client, django_user_model,
+                                                                      django_capture_on_commit_callbacks):
+    admin_user = django_user_model.objects.create_superuser("ada", "ada@hospital.example", "ada-admin-password-2026")
+    client.force_login(admin_user)
+    lis = SourceSystem.objects.get(name="LIS")
+    assert PortfolioFacts.objects.get(initiative=portfolio["sepsis"]).inputs_good > 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:gates_sourcesystem_change", args=[lis.pk]),
+                               {"name": "LIS", "description": lis.description})  # "approved" unticked
+
+    assert response.status_code == 302
+    assert PortfolioFacts.objects.get(initiative=portfolio["sepsis"]).inputs_good == 0
+
+
+def test_with_the_broker_down_the_admin_change_is_saved_and_the_nightly_run_catches_up(
+        portfolio, broker_down, django_capture_on_commit_callbacks):
+    from healthpm.dashboard.tasks import refresh_portfolio_facts
+
+    with django_capture_on_commit_callbacks(execute=True):
+        lis = SourceSystem.objects.get(name="LIS")
+        lis.approved = False
+        lis.save()
+
+    assert "portfolio facts not refreshed now" in broker_down.text
+    assert PortfolioFacts.objects.get(initiative=portfolio["sepsis"]).inputs_good > 0  # stale until the run
+    refresh_portfolio_facts()
+    assert PortfolioFacts.objects.get(initiative=portfolio["sepsis"]).inputs_good == 0

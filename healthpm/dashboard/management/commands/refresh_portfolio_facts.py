@@ -1,8 +1,8 @@
 """`python manage.py refresh_portfolio_facts`: rebuild the dashboard's facts from the gates.
 
-Gate saves keep the facts current; run this after changing what they depend on outside a
-gate save (an administrator un-approving a source system, a changed checklist) or after
-loading data by other means.
+Gate saves keep the facts current, and a change to the source systems queues a refresh
+(healthpm/dashboard/signals.py; beat also runs it nightly). Run this after a changed
+checklist or after loading data by other means.
 """
 
 from django.core.management.base import BaseCommand
