@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from healthpm.accounts import roles
+from healthpm.gates.definitions.base import UnknownGate
 from healthpm.gates.models import Evidence, Gate
 from healthpm.initiatives.models import Initiative
 
@@ -33,6 +34,10 @@ def get_gate_for(user, slug: str, key: str) -> Gate:
     )
     if gate is None:
         raise Http404("No such gate")
+    try:
+        gate.definition  # noqa: B018 - a gate its checklist does not define is not shown
+    except UnknownGate:
+        raise Http404("No such gate in this initiative's checklist") from None
     return gate
 
 

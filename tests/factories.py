@@ -5,6 +5,7 @@ current checklist exactly as a user's would. Helpers walk a gate through the rea
 services (evidence → submit → decide) instead of writing statuses directly.
 """
 
+import copy
 import io
 import struct
 import zipfile
@@ -16,14 +17,15 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from healthpm.approvals.services import initiative_sign
+from healthpm.gates import registry
+from healthpm.gates.context import evaluation_context, thresholds
+from healthpm.gates.definitions.base import EvaluationContext
 from healthpm.gates.models import Evidence, Gate, GateDecision
 from healthpm.gates.services import Upload, evidence_add, gate_decide, gate_save_data, gate_submit
-from healthpm.lib.cds import CRITERIA
 from healthpm.initiatives.models import CareSetting, ClinicalArea, Initiative
 from healthpm.initiatives.services import initiative_create
 
 PASSWORD = "Correct-Horse-Battery-42"
-CDS_KEYS = [key for key, _ in CRITERIA]
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -77,47 +79,25 @@ def add_link(gate: Gate, by, item_key: str, *, effective: date | None = None, ex
     )
 
 
+CDS_KEYS = ["no_image_or_signal", "medical_information", "supports_hcp", "independent_review"]
+
+
+def context(**kw):
+    """The evaluation context of a request made now (reference data from the test database)."""
+    return evaluation_context(**kw)
+
+
+def example_data(key: str, kind: str = "passing") -> dict:
+    """A gate's own example answers (its `examples` hook), as its form's to_data() saves them."""
+    definition = next(d for d in registry.all_gates() if d.key == key)
+    # Examples read only the date and the thresholds: no database needed at import time.
+    today = EvaluationContext(today=timezone.localdate(), thresholds=thresholds())
+    return copy.deepcopy(getattr(definition.examples(today), kind))
+
+
 def valid_data(key: str) -> dict:
-    """Answers that pass the gate's blocking rules today, as its form's to_data() would save them."""
-    today = timezone.localdate()
-    return {
-        "auditable-inputs": {"inputs": [{
-            "name": "lactate_last_6h", "source_system": "LIS", "source_field": "LAB_RESULTS.LACTATE",
-            "timestamped": True, "available_at_prediction": True, "contains_phi": True,
-            "justification": "", "notes": "",
-        }]},
-        # 10 alerts/day at PPV 0.5 → 5 false alerts × 5 min × 30 days = 750 min = $750/month at $60/h.
-        "false-positive-cost": {
-            "mode": "measured", "alerts_per_day": 10.0, "ppv": 0.5, "evaluated_per_day": None,
-            "population_unit": "patient-days", "sensitivity": None, "specificity": None, "prevalence": None,
-            "volume_source": "90-day silent-mode run on 4 medical wards", "minutes_per_false_alert": 5.0,
-            "responder_role": "Rapid-response RN", "hourly_rate": "60.00", "days_per_month": 30, "shift_hours": 8.0,
-        },
-        "paper-fallback": {
-            "procedure_owner": "Nurse manager, 5 West", "notification_path": "Overhead page and EHR banner",
-            "checklist_covers_all_decisions": True, "last_drill_date": (today - timedelta(days=30)).isoformat(),
-            "drill_outcome": "passed", "drill_notes": "", "outage_replay": True,
-            "outage_replay_reference": "INC-2025-0412",
-        },
-        # 6.0 → 5.0 min per case plus 2 × 3 s = −0.9 min per case: net load falls.
-        "cognitive-load": {
-            "task": "Reviewing a sepsis alert", "before_minutes": 6.0, "after_minutes": 5.0, "cases_measured": 40,
-            "method": "time_motion", "added_interactions": 2.0, "seconds_per_interaction": 3.0, "cases_per_day": 20.0,
-            "roles_before": ["registered_nurse"], "roles_after": ["registered_nurse"],
-        },
-        # All four FDA criteria met: non-device clinical decision support.
-        "regulatory-classification": {
-            **{key: True for key in CDS_KEYS},
-            **{f"{key}_rationale": "Per counsel's memo." for key in CDS_KEYS},
-            "guidance_edition": "2026-01", "situation": "", "significance": "", "pathway": "",
-            "predicate_number": "", "clearance_number": "", "adaptive": None,
-        },
-        # De-identified by Safe Harbor, no vendor touches PHI: no BAA is required.
-        "baa-phi": {
-            "identifiers": [], "deidentification": "safe_harbor", "minimum_necessary": "",
-            "retention": "Inference inputs kept 30 days, then purged", "vendor_may_train": False, "vendors": [],
-        },
-    }[key]
+    """Answers that pass the gate's blocking rules today."""
+    return example_data(key, "passing")
 
 
 def has_structured_items(gate: Gate) -> bool:

@@ -8,6 +8,7 @@ from healthpm import access
 from healthpm.accounts import roles
 from healthpm.audit.services import record
 from healthpm.core.errors import PasswordRefused, WorkflowError
+from healthpm.gates.context import evaluation_context
 from healthpm.gates.models import Gate, GateStatus
 from healthpm.initiatives.models import FINAL_STATUSES, Initiative, Status
 from healthpm.lib.hashing import digest
@@ -18,7 +19,8 @@ from .models import Signature
 
 def final_decision_blockers(initiative: Initiative, gates: list[Gate], *, meaning: str) -> list[str]:
     """Everything that stops a final decision, gate by gate, in plain words."""
-    today = timezone.localdate()
+    ctx = evaluation_context()
+    today = ctx.today
     problems = []
     for gate in gates:
         if gate.status != GateStatus.APPROVED:
@@ -29,7 +31,7 @@ def final_decision_blockers(initiative: Initiative, gates: list[Gate], *, meanin
                 "it must be reviewed again."
             )
         if meaning == Signature.Meaning.APPROVED:
-            problems += [f"“{gate.title}”: {f.message}" for f in gate.definition.final_findings(gate.data, today=today) if f.blocks]
+            problems += [f"“{gate.title}”: {f.message}" for f in gate.definition.final_findings(gate.data, ctx) if f.blocks]
     return problems
 
 

@@ -1,8 +1,10 @@
 """Keep `PortfolioFacts`, `BaaFact` and `ReviewTime` in step with the gates.
 
-`refresh_facts(initiative)` runs inside `gate_save_data`'s transaction right after the data
-is stored, and `record_review_time` inside `gate_decide`'s. `refresh_all` rebuilds every
-row from the gates (the `refresh_portfolio_facts` command and the data migration).
+The facts come from the gates' own `portfolio_facts` hooks (healthpm.gates.definitions.base,
+PORTFOLIO_FACTS): this module names no gate. `refresh_facts(initiative)` runs on the gates'
+`gate_data_saved` signal inside the save's transaction, `record_review_time` on
+`gate_decided`. `refresh_all` rebuilds every row (the `refresh_portfolio_facts` command and
+the data migration).
 """
 
 from dataclasses import dataclass, field
@@ -13,13 +15,11 @@ from typing import Any
 from django.apps import apps as global_apps
 from django.db import transaction
 
-from healthpm.gates.definitions import false_positive_cost, regulatory_classification
+from healthpm.gates import registry
+from healthpm.gates.context import evaluation_context
+from healthpm.gates.definitions.base import EvaluationContext
 
 from .models import VALIDATION_BURDEN, RegulatoryClass
-
-FP, REG, FALLBACK, INPUTS, BAA = (
-    "false-positive-cost", "regulatory-classification", "paper-fallback", "auditable-inputs", "baa-phi",
-)
 
 
 @dataclass
@@ -53,45 +53,20 @@ class Facts:
         }
 
 
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
+def compute_facts(version: int, data_by_key: dict[str, dict[str, Any]], ctx: EvaluationContext) -> Facts:
+    """The dashboard's facts from the gates' saved answers, through each gate's own hook.
 
-
-def regulatory_class(data: dict[str, Any]) -> str:
-    if not regulatory_classification.GATE.structured_complete(data):
-        return RegulatoryClass.UNCLASSIFIED
-    if not regulatory_classification.is_device(data):
-        return RegulatoryClass.NON_DEVICE
-    return regulatory_classification.category(data) or RegulatoryClass.DEVICE
-
-
-def compute_facts(data_by_key: dict[str, dict[str, Any]], sources: dict[str, bool]) -> Facts:
-    """The dashboard's facts from the gates' saved answers (`sources`: source system → approved).
-
-    Uses the same calculators and rules as the gate pages, so the dashboard and the gate
-    never disagree: cost from the burden math, class from the CDS criteria and IMDRF
-    table, "good" inputs as gate 1's working counts them.
+    The gates compute them with the same calculators and rules as their pages, so the
+    dashboard and the gate never disagree. A gate not filled yet contributes its defaults.
     """
     facts = Facts()
-    result = false_positive_cost.compute(data_by_key.get(FP) or {})
-    facts.fp_cost_per_month = result.cost_per_month if result is not None else None
-    facts.regulatory_class = regulatory_class(data_by_key.get(REG) or {})
-
-    fallback = data_by_key.get(FALLBACK) or {}
-    facts.drill_date = _date(fallback.get("last_drill_date"))
-    facts.drill_failed = fallback.get("drill_outcome") == "failed"
-
-    inputs = (data_by_key.get(INPUTS) or {}).get("inputs") or []
-    facts.inputs_total = len(inputs)
-    facts.inputs_good = sum(1 for r in inputs if sources.get(r.get("source_system"), False) and r.get("timestamped"))
-
-    for vendor in (data_by_key.get(BAA) or {}).get("vendors") or []:
-        expiry = _date(vendor.get("baa_expiry"))
-        if vendor.get("touches_phi") and vendor.get("baa_evidence") and expiry:
-            facts.baas.append(((vendor.get("name") or "?")[:120], expiry))
+    for definition in registry.checklist(version).gates:
+        data = data_by_key.get(definition.key) or {}
+        if not data:
+            continue
+        for name, value in definition.portfolio_facts(data, ctx).items():
+            if value is not None:
+                setattr(facts, name, value)
     return facts
 
 
@@ -103,15 +78,11 @@ def _write(initiative_id: int, facts: Facts, apps) -> None:
     BaaFact.objects.bulk_create(BaaFact(initiative_id=initiative_id, vendor=v, expiry=e) for v, e in facts.baas)
 
 
-def _sources(apps) -> dict[str, bool]:
-    return dict(apps.get_model("gates", "SourceSystem").objects.values_list("name", "approved"))
-
-
 def refresh_facts(initiative) -> Facts:
     """Recompute one initiative's facts from its gates as they are in the database now."""
     Gate = global_apps.get_model("gates", "Gate")
     data_by_key = dict(Gate.objects.filter(initiative_id=initiative.pk).values_list("key", "data"))
-    facts = compute_facts(data_by_key, _sources(global_apps))
+    facts = compute_facts(initiative.checklist_version, data_by_key, evaluation_context())
     with transaction.atomic():
         _write(initiative.pk, facts, global_apps)
     return facts
@@ -134,8 +105,9 @@ def refresh_all(apps=global_apps, *, batch: int = 500) -> int:
     """Rebuild the facts of every initiative and backfill missing review times. Returns initiatives done."""
     Initiative = apps.get_model("initiatives", "Initiative")
     Gate = apps.get_model("gates", "Gate")
-    sources = _sources(apps)
-    ids = list(Initiative.objects.order_by("pk").values_list("pk", flat=True))
+    ctx = evaluation_context(apps=apps)
+    versions = dict(Initiative.objects.order_by("pk").values_list("pk", "checklist_version"))
+    ids = list(versions)
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
         data: dict[int, dict[str, dict]] = {pk: {} for pk in chunk}
@@ -144,7 +116,7 @@ def refresh_all(apps=global_apps, *, batch: int = 500) -> int:
             data[initiative_id][key] = gate_data
         with transaction.atomic():
             for pk in chunk:
-                _write(pk, compute_facts(data[pk], sources), apps)
+                _write(pk, compute_facts(versions[pk], data[pk], ctx), apps)
     _backfill_review_times(apps)
     return len(ids)
 

@@ -19,7 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from healthpm.gates import registry
-from healthpm.gates.definitions.false_positive_cost import threshold
+from healthpm.gates.definitions.base import GateDefinition
 from healthpm.gates.models import Gate, GateStatus
 from healthpm.initiatives.models import Initiative, Status
 
@@ -55,8 +55,21 @@ class Filters:
         return bool(self.clinical_area or self.owner or self.status)
 
 
-def gate_keys() -> list[str]:
-    return [d.key for d in registry.gates_for(registry.CURRENT_VERSION)]
+def columns() -> list[GateDefinition]:
+    """The grid's gate columns: every registered gate, the current checklist's first. An
+    initiative held to a checklist without one of them shows "n/a" there."""
+    return registry.all_gates()
+
+
+def fact_gate(fact: str) -> str:
+    """The key of the gate that contributes a portfolio fact, for links to it."""
+    owner = registry.current().owner_of(fact)
+    return owner.key if owner else ""
+
+
+def threshold() -> Decimal:
+    """The monthly false-positive cost above which a gate blocks (the same setting the gate reads)."""
+    return Decimal(settings.HEALTHPM_FP_COST_THRESHOLD_USD)
 
 
 def drill_cutoff(today: date) -> date:
@@ -123,11 +136,11 @@ def gate_statuses(filters: Filters) -> list[dict[str, Any]]:
     for row in rows:
         counts.setdefault(row["key"], {})[row["status"]] = row["n"]
     result = []
-    for definition in registry.gates_for(registry.CURRENT_VERSION):
+    for position, definition in enumerate(columns(), start=1):
         by_status = counts.get(definition.key, {})
         missing = by_status.get(GateStatus.NOT_STARTED, 0) + by_status.get(GateStatus.IN_PROGRESS, 0)
         result.append({
-            "key": definition.key, "title": definition.title, "order": definition.order,
+            "key": definition.key, "title": definition.title, "order": position,
             "approved": by_status.get(GateStatus.APPROVED, 0), "submitted": by_status.get(GateStatus.SUBMITTED, 0),
             "rejected": by_status.get(GateStatus.REJECTED, 0), "missing": missing,
             "not_approved": sum(by_status.values()) - by_status.get(GateStatus.APPROVED, 0),
@@ -209,9 +222,9 @@ FACT_FIELDS = ("fp_cost_per_month", "regulatory_class", "validation_rank", "baa_
 def with_grid_columns(initiatives: QuerySet, *, today: date) -> QuerySet:
     """Each initiative with its facts, owner, defensibility sort keys and every gate's status."""
     gate_status = {
-        f"gate_{key.replace('-', '_')}": Subquery(
-            Gate.objects.filter(initiative=OuterRef("pk"), key=key).order_by().values("status")[:1])
-        for key in gate_keys()
+        f"gate_{n}": Subquery(
+            Gate.objects.filter(initiative=OuterRef("pk"), key=definition.key).order_by().values("status")[:1])
+        for n, definition in enumerate(columns())
     }
     return (
         initiatives.select_related("owner", "facts")
@@ -231,7 +244,8 @@ def ordered(initiatives: QuerySet, sort: str) -> QuerySet:
 
 
 def gate_cells(initiative: Initiative) -> list[str | None]:
-    return [getattr(initiative, f"gate_{key.replace('-', '_')}") for key in gate_keys()]
+    """Each column's gate status; None where the initiative's checklist has no such gate."""
+    return [getattr(initiative, f"gate_{n}") for n in range(len(columns()))]
 
 
 def burden_label(regulatory_class: str | None) -> str:

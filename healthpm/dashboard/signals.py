@@ -1,5 +1,7 @@
-"""Facts that depend on reference data follow it.
+"""The portfolio facts follow the gates and the reference data.
 
+A gate's saved answers and a decision arrive as the gates' domain signals, inside the
+service's transaction, so the dashboard is never stale and the gates never import it.
 The share of an initiative's inputs "with an approved, timestamped source" is denormalised
 when a gate is saved; an administrator approving or un-approving a source system changes it
 for every initiative at once, so the facts are refreshed after that change commits.
@@ -10,8 +12,20 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from healthpm.gates.models import SourceSystem
+from healthpm.gates.signals import gate_data_saved, gate_decided
 
+from .facts import record_review_time, refresh_facts
 from .tasks import queue_refresh
+
+
+@receiver(gate_data_saved, dispatch_uid="dashboard_gate_data_saved")
+def _gate_data_saved(sender, *, initiative, **kwargs):
+    refresh_facts(initiative)
+
+
+@receiver(gate_decided, dispatch_uid="dashboard_gate_decided")
+def _gate_decided(sender, *, decision, submitted_at, **kwargs):
+    record_review_time(decision=decision, submitted_at=submitted_at)
 
 
 @receiver(post_save, sender=SourceSystem)

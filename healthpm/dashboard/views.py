@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from healthpm import access
-from healthpm.gates import registry
 from healthpm.gates.models import GateStatus
 from healthpm.initiatives.models import Initiative, Status
 
@@ -27,6 +26,7 @@ from .charts import bar_chart
 from .forms import PortfolioFilterForm
 from .models import RegulatoryClass
 
+NOT_IN_CHECKLIST = ("–", "n/a")
 CELL = {
     # status: (symbol, words) — the grid never relies on colour alone.
     GateStatus.APPROVED: ("✔", "approved"),
@@ -68,9 +68,12 @@ def _grid_row(initiative: Initiative, keys: list[str], gate_url, today: date) ->
     facts = getattr(initiative, "facts", None)
     cells = []
     for key, status in zip(keys, pf.gate_cells(initiative)):
-        symbol, words = CELL.get(status, ("○", "missing"))
-        cells.append({"status": status or GateStatus.NOT_STARTED, "symbol": symbol, "words": words,
-                      "url": gate_url(initiative.slug, key)})
+        if status is None:  # the initiative's checklist has no such gate
+            symbol, words = NOT_IN_CHECKLIST
+            cells.append({"status": "na", "symbol": symbol, "words": words, "url": ""})
+            continue
+        symbol, words = CELL.get(status, CELL[GateStatus.NOT_STARTED])
+        cells.append({"status": status, "symbol": symbol, "words": words, "url": gate_url(initiative.slug, key)})
     regulatory = facts.regulatory_class if facts else RegulatoryClass.UNCLASSIFIED
     fallback, fallback_text = pf.fallback_state(initiative, today=today)
     return {
@@ -104,8 +107,10 @@ def portfolio(request):
     paginator = Paginator(pf.ordered(pf.with_grid_columns(initiatives, today=today), sort), pf.PAGE_SIZE)
     paginator.count = summary["total"]  # already counted by the summary query
     page = paginator.get_page(request.GET.get("page"))
-    keys = pf.gate_keys()
+    columns = pf.columns()
+    keys = [d.key for d in columns]
     gate_url = _gate_url_builder()
+    cost_gate = pf.fact_gate("fp_cost_per_month")
     grid = [_grid_row(initiative, keys, gate_url, today) for initiative in page]
 
     charts = {
@@ -120,7 +125,7 @@ def portfolio(request):
                            patterns=["hatch"] * len(gates)),
         "cost": bar_chart("chart-cost", "Largest monthly false-positive costs",
                           [(f.initiative.title, f.fp_cost_per_month, _money(f.fp_cost_per_month),
-                            gate_url(f.initiative.slug, "false-positive-cost")) for f in contributors],
+                            gate_url(f.initiative.slug, cost_gate)) for f in contributors],
                           patterns=["solid" if f.fp_cost_per_month <= summary["fp_threshold"] else "cross"
                                     for f in contributors]),
     }
@@ -141,8 +146,10 @@ def portfolio(request):
         "median_hours": median_days * 24 if median_days is not None else None,
         "decisions": decisions,
         "charts": charts,
-        "columns": registry.gates_for(registry.CURRENT_VERSION),
-        "cell_legend": list(CELL.values()),
+        "columns": columns,
+        "baa_gate": pf.fact_gate("baas"),
+        "drill_gate": pf.fact_gate("drill_date"),
+        "cell_legend": [*CELL.values(), NOT_IN_CHECKLIST],
         "grid": grid,
         "page": page,
         "today": today,
@@ -150,12 +157,13 @@ def portfolio(request):
     return render(request, "dashboard/portfolio.html", context)
 
 
-CSV_HEADER = [
-    "slug", "title", "clinical_area", "owner", "status",
-    *[f"gate:{key}" for key in pf.gate_keys()],
-    "fp_cost_per_month_usd", "regulatory_class", "validation_burden", "validation_rank",
-    "inputs_good", "inputs_total", "inputs_share_pct", "paper_fallback", "last_drill_date", "baa_next_expiry",
-]
+def csv_header() -> list[str]:
+    return [
+        "slug", "title", "clinical_area", "owner", "status",
+        *[f"gate:{d.key}" for d in pf.columns()],
+        "fp_cost_per_month_usd", "regulatory_class", "validation_burden", "validation_rank",
+        "inputs_good", "inputs_total", "inputs_share_pct", "paper_fallback", "last_drill_date", "baa_next_expiry",
+    ]
 
 
 def _safe(value) -> str:
@@ -170,7 +178,7 @@ class _Echo:
 
 
 def _csv_rows(initiatives, today: date) -> Iterator[list]:
-    yield CSV_HEADER
+    yield csv_header()
     for initiative in initiatives.iterator(chunk_size=2000):
         facts = getattr(initiative, "facts", None)
         regulatory = facts.regulatory_class if facts else RegulatoryClass.UNCLASSIFIED
@@ -179,7 +187,7 @@ def _csv_rows(initiatives, today: date) -> Iterator[list]:
         yield [
             initiative.slug, _safe(initiative.title), initiative.clinical_area,
             _safe(initiative.owner.get_full_name() or initiative.owner.get_username()), initiative.status,
-            *[status or GateStatus.NOT_STARTED for status in pf.gate_cells(initiative)],
+            *[status or "n/a" for status in pf.gate_cells(initiative)],
             facts.fp_cost_per_month if facts and facts.fp_cost_per_month is not None else "",
             regulatory, pf.burden_label(regulatory), initiative.rank,
             facts.inputs_good if facts else 0, facts.inputs_total if facts else 0,

@@ -8,7 +8,7 @@ the rendering: a dossier that silently lost its stylesheet is worse than no doss
 import gc
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -16,7 +16,6 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 # WeasyPrint reports each rendering step at INFO; the worker log needs only its warnings.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -25,7 +24,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from healthpm.accounts import roles
 from healthpm.audit.models import AuditEvent
-from healthpm.gates.models import Gate, GateDecision
+from healthpm.gates.context import evaluation_context
+from healthpm.gates.models import Gate
+from healthpm.gates.report import gate_report
 from healthpm.initiatives.models import Initiative, Status
 
 # Relative URLs in the template resolve against this origin; the fetcher maps it to disk.
@@ -69,25 +70,6 @@ class RenderedPdf:
     pages: int
 
 
-@dataclass
-class GateSection:
-    gate: Gate
-    definition: Any
-    items: list
-    described: list
-    tables: list
-    working: dict
-    findings: list
-    decisions: list
-    approval: GateDecision | None
-    approval_matches: bool
-    evidence: list = field(default_factory=list)
-
-    @property
-    def anchor(self) -> str:
-        return f"gate-{self.gate.key}"
-
-
 def _name(user) -> str:
     return roles.printed_name(user) if user is not None else "—"
 
@@ -121,26 +103,12 @@ def _object_label(event: AuditEvent, initiative: Initiative) -> str:
 
 def dossier_context(initiative: Initiative, *, version: int, final: bool, generated_at: datetime,
                     certificate=None) -> dict:
-    """Everything the PDF shows, read in a fixed number of queries."""
-    today = timezone.localdate()
-    gates = Gate.objects.of_initiative(initiative)
-    sections, register = [], []
-    for gate in gates:
-        definition = gate.definition
-        labels = {item.key: item.label for item in definition.items}
-        evidence = sorted(gate.evidence.all(), key=lambda e: (e.item_key, -e.version, -e.pk))
-        rows = [{"e": e, "gate": gate, "item": labels.get(e.item_key, e.item_key), "state": e.state(today)}
-                for e in evidence]
-        register += rows
-        sections.append(GateSection(
-            gate=gate, definition=definition, items=gate.item_status(today=today),
-            described=definition.describe(gate.data), tables=definition.tables(gate.data),
-            working=definition.working(gate.data) if gate.data else {},
-            findings=gate.findings(today=today) if gate.data else [],
-            decisions=sorted(gate.decisions.all(), key=lambda d: d.pk),
-            approval=gate.current_approval(), approval_matches=gate.approval_matches(today=today),
-            evidence=rows,
-        ))
+    """Everything the PDF shows, read in a fixed number of queries: each gate as the same
+    report the gate page shows (healthpm.gates.report)."""
+    ctx = evaluation_context()
+    sections = [gate_report(gate, ctx) for gate in Gate.objects.of_initiative(initiative)]
+    register = [{"e": row.evidence, "gate": section.gate, "item": row.item_label, "state": row.state}
+                for section in sections for row in section.evidence]
     signatures = list(initiative.signatures.select_related("signer", "voided_by").order_by("signed_at", "pk"))
     events = list(AuditEvent.objects.for_initiative(initiative).order_by("id"))
     trail = [{"e": e, "changes": audit_changes(e.before, e.after), "object": _object_label(e, initiative)}

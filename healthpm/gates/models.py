@@ -1,5 +1,4 @@
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
 
@@ -11,7 +10,7 @@ from django.utils import timezone
 from healthpm.lib.hashing import digest
 
 from . import registry
-from .definitions.base import Finding, GateDefinition, Item
+from .definitions.base import EvaluationContext, Finding, GateDefinition, Item
 
 
 class GateStatus(models.TextChoices):
@@ -20,26 +19,6 @@ class GateStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted for review"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
-
-
-@dataclass(frozen=True)
-class GateEvaluation:
-    items: list[tuple[Item, bool, list["Evidence"]]]
-    findings: list[Finding]
-
-    @property
-    def blockers(self) -> list[str]:
-        messages = [
-            f"“{item.label}” is not filled in yet: complete it in the gate's form and save." if item.structured
-            else f"No current evidence for “{item.label}”: upload a file or add a link."
-            for item, evidenced, _ in self.items
-            if not evidenced
-        ]
-        return messages + [f.message for f in self.findings if f.blocks]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if not f.blocks]
 
 
 class GateQuerySet(models.QuerySet):
@@ -58,6 +37,12 @@ class GateQuerySet(models.QuerySet):
 
 
 class Gate(models.Model):
+    """One gate of one initiative: its answers (`data`), status, evidence and decisions.
+
+    What the gate asks and how it is judged is its definition's (`definition`), from the
+    initiative's checklist version; `order` is its position there, copied for SQL ordering.
+    """
+
     initiative = models.ForeignKey("initiatives.Initiative", on_delete=models.CASCADE, related_name="gates")
     key = models.CharField(max_length=64)
     order = models.PositiveSmallIntegerField()
@@ -81,8 +66,17 @@ class Gate(models.Model):
         return f"{self.initiative} — {self.title}"
 
     @property
+    def checklist(self) -> "registry.Checklist":
+        return registry.checklist(self.initiative.checklist_version)
+
+    @property
     def definition(self) -> GateDefinition:
-        return registry.definition(self.initiative.checklist_version, self.key)
+        """Raises UnknownGate for a key its checklist does not have."""
+        return self.checklist.gate(self.key)
+
+    @property
+    def position(self) -> int:
+        return self.checklist.position(self.key)
 
     @property
     def title(self) -> str:
@@ -97,10 +91,9 @@ class Gate(models.Model):
         today = today or timezone.localdate()
         return [e for e in self.evidence.all() if e.is_current(today)]
 
-    def item_status(self, *, today: date | None = None) -> list[tuple[Item, bool, list["Evidence"]]]:
+    def item_status(self, ctx: EvaluationContext) -> list[tuple[Item, bool, list["Evidence"]]]:
         """Each required item with whether it is evidenced and by what."""
-        today = today or timezone.localdate()
-        current = self.current_evidence(today=today)
+        current = self.current_evidence(today=ctx.today)
         definition = self.definition
         rows = []
         for item in definition.required_items(self.data):
@@ -109,20 +102,17 @@ class Gate(models.Model):
             rows.append((item, evidenced, pieces))
         return rows
 
-    def missing_items(self, *, today: date | None = None) -> list[Item]:
-        return [item for item, evidenced, _ in self.item_status(today=today) if not evidenced]
+    def missing_items(self, ctx: EvaluationContext) -> list[Item]:
+        return [item for item, evidenced, _ in self.item_status(ctx) if not evidenced]
 
-    def findings(self, *, today: date | None = None) -> list[Finding]:
-        return self.definition.findings(self.data, today=today or timezone.localdate())
+    def findings(self, ctx: EvaluationContext) -> list[Finding]:
+        return self.definition.findings(self.data, ctx)
 
-    def evaluate(self, *, today: date | None = None) -> "GateEvaluation":
-        """Items and rule findings, computed once, for pages that show both."""
-        today = today or timezone.localdate()
-        return GateEvaluation(items=self.item_status(today=today), findings=self.findings(today=today))
-
-    def blockers(self, *, today: date | None = None) -> list[str]:
+    def blockers(self, ctx: EvaluationContext) -> list[str]:
         """Everything that stops submission, in plain words naming the item or field."""
-        return self.evaluate(today=today).blockers
+        from .report import blocker_messages
+
+        return blocker_messages(self.item_status(ctx), self.findings(ctx))
 
     # --- approval ------------------------------------------------------------------------
     def compute_digest(self, *, today: date | None = None) -> str:
@@ -276,4 +266,9 @@ class ProxyVariable(models.Model):
         return self.label
 
     def terms(self) -> list[str]:
-        return [t.strip().lower() for t in self.match_terms.split(",") if t.strip()]
+        return split_terms(self.match_terms)
+
+
+def split_terms(text: str) -> list[str]:
+    """"zip, Postal" → ["zip", "postal"]."""
+    return [t.strip().lower() for t in text.split(",") if t.strip()]

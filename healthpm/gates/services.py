@@ -9,7 +9,6 @@ from datetime import date
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -18,14 +17,14 @@ from healthpm import access
 from healthpm.accounts import roles
 from healthpm.audit.services import record
 from healthpm.core.errors import WorkflowError
-from healthpm.dashboard.facts import record_review_time, refresh_facts
 from healthpm.initiatives.models import Initiative
 from healthpm.initiatives.services import initiative_refresh_status
 from healthpm.lib import filetypes
 from healthpm.lib.hashing import sha256_chunks
-from healthpm.notifications.services import notify
 
+from .context import evaluation_context
 from .models import Evidence, Gate, GateDecision, GateStatus
+from .signals import gate_data_saved, gate_decided, gate_submitted
 
 
 @dataclass(frozen=True)
@@ -197,7 +196,7 @@ def gate_save_data(*, gate: Gate, by, data: dict) -> Gate:
         gate = _reload(gate, initiative)
         gate.data = data
         _after_change(initiative, gate, by=by, why="Structured data changed after approval.")
-        refresh_facts(initiative)  # the portfolio dashboard reads these facts, not the JSON
+        gate_data_saved.send(sender=Gate, gate=gate, initiative=initiative)
     return gate
 
 
@@ -220,7 +219,7 @@ def gate_submit(*, gate: Gate, by, note: str = "") -> Gate:
         if gate.status == GateStatus.APPROVED:
             raise WorkflowError(f"“{gate.title}” is already approved.")
         gate = _reload(gate, initiative)
-        blockers = gate.blockers()
+        blockers = gate.blockers(evaluation_context())
         if blockers:
             raise WorkflowError(f"“{gate.title}” cannot be submitted yet:", details=blockers)
         before = gate.status
@@ -233,9 +232,7 @@ def gate_submit(*, gate: Gate, by, note: str = "") -> Gate:
                before={"status": before}, after={"status": gate.status, "note": gate.submission_note,
                                                  "digest": gate.compute_digest()})
         initiative_refresh_status(initiative, by=by)
-        reviewers = [u for u in _compliance_officers() if access.decision_conflict(u, initiative) is None]
-        notify(reviewers, subject=f"Review requested: {gate.title} — {initiative.title}",
-               template="gate_submitted", context={"gate": gate, "initiative": initiative, "by": by})
+        gate_submitted.send(sender=Gate, gate=gate, initiative=initiative, by=by)
     return gate
 
 
@@ -259,24 +256,17 @@ def gate_decide(*, gate: Gate, by, decision: str, reason: str = "") -> GateDecis
                 )
             raise WorkflowError(f"“{gate.title}” is not submitted for review (it is {gate.get_status_display().lower()}).")
         if decision == GateDecision.Decision.APPROVED:
-            blockers = gate.blockers()
+            blockers = gate.blockers(evaluation_context())
             if blockers:
                 raise WorkflowError(f"“{gate.title}” cannot be approved:", details=blockers)
         made = GateDecision.objects.create(
             gate=gate, decision=decision, reason=reason, decided_by=by, digest=gate.compute_digest()
         )
-        record_review_time(decision=made, submitted_at=gate.submitted_at)
         gate.status = GateStatus.APPROVED if decision == GateDecision.Decision.APPROVED else GateStatus.REJECTED
         gate.save()
         record(f"gate_{decision}", actor=by, obj=gate, initiative=initiative,
                before={"status": GateStatus.SUBMITTED},
                after={"status": gate.status, "reason": reason, "digest": made.digest})
         initiative_refresh_status(initiative, by=by)
-        team = [initiative.owner, *initiative.collaborators.all()]
-        notify(team, subject=f"{gate.title} {made.get_decision_display().lower()} — {initiative.title}",
-               template="gate_decided", context={"gate": gate, "initiative": initiative, "decision": made})
+        gate_decided.send(sender=Gate, gate=gate, initiative=initiative, decision=made, submitted_at=gate.submitted_at)
     return made
-
-
-def _compliance_officers():
-    return get_user_model().objects.filter(groups__name=roles.COMPLIANCE, is_active=True).distinct()

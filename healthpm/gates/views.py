@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from healthpm import access
@@ -11,9 +10,10 @@ from healthpm.audit.services import record
 from healthpm.core.downloads import attachment
 from healthpm.core.errors import WorkflowError
 
-from . import registry
+from .context import evaluation_context
 from .forms import DecisionForm, EvidenceForm, SubmitForm
 from .models import Gate
+from .report import gate_report
 from .services import evidence_add, gate_decide, gate_save_data, gate_submit
 
 
@@ -26,39 +26,36 @@ def _show_error(request, exc: WorkflowError) -> None:
 def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submit_form=None, decision_form=None, status=200):
     """Status, what blocks and why, the form, the evidence register, the decisions (STYLE.md)."""
     user, initiative, definition = request.user, gate.initiative, gate.definition
-    today = timezone.localdate()
-    can_edit = access.can_edit(user, initiative)
-    siblings = registry.gates_for(initiative.checklist_version)
-    position = [d.key for d in siblings].index(gate.key)
-    next_def = siblings[position + 1] if position + 1 < len(siblings) else None
+    ctx = evaluation_context()
+    report = gate_report(gate, ctx)
     if data_form is None and definition.form_class is not None:
-        data_form = definition.form_class(initial=gate.data, gate=gate)
-    evaluation = gate.evaluate(today=today)
-    evidence = sorted(gate.evidence.all(), key=lambda e: (e.item_key, -e.version, -e.pk))
+        data_form = definition.form_class(initial=gate.data, gate=gate, context=ctx)
+    conflict = access.decision_conflict(user, initiative) if roles.is_compliance(user) else None
     context = {
         "initiative": initiative,
         "gate": gate,
+        "report": report,
         "definition": definition,
-        "items": evaluation.items,
-        "blockers": evaluation.blockers,
-        "warnings": evaluation.warnings,
-        "working": definition.working(gate.data),
-        "data_blockers": [f.message for f in evaluation.findings if f.blocks],
-        "described": definition.describe(gate.data),
-        "tables": definition.tables(gate.data),
-        "evidence": [(e, e.state(today)) for e in evidence],
-        "decisions": sorted(gate.decisions.all(), key=lambda d: -d.pk),
-        "approval": gate.current_approval(),
-        "approval_matches": gate.approval_matches(today=today),
-        "can_edit": can_edit and not initiative.is_locked,
-        "can_decide": access.can_decide(user, initiative),
-        "decision_conflict": access.decision_conflict(user, initiative) if roles.is_compliance(user) else None,
+        "items": report.items,
+        "blockers": report.blockers,
+        "warnings": report.warnings,
+        "working": report.working,
+        "data_blockers": report.data_blockers,
+        "described": report.described,
+        "tables": report.tables,
+        "evidence": report.evidence,
+        "decisions": report.decisions,
+        "approval": report.approval,
+        "approval_matches": report.approval_matches,
+        "can_edit": access.can_edit(user, initiative) and not initiative.is_locked,
+        "can_decide": roles.is_compliance(user) and conflict is None,
+        "decision_conflict": conflict,
         "data_form": data_form,
         "evidence_form": evidence_form or EvidenceForm(gate=gate),
         "submit_form": submit_form or SubmitForm(),
         "decision_form": decision_form or DecisionForm(),
-        "next_gate": next_def,
-        "gate_nav": siblings,
+        "next_gate": gate.checklist.next_after(gate.key),
+        "gate_nav": gate.checklist.gates,
     }
     return render(request, "gates/detail.html", context, status=status)
 
@@ -72,7 +69,7 @@ def gate_detail(request, slug, key):
         access.require_edit(request.user, gate.initiative)
         if form_class is None:
             raise Http404("This gate has no form")
-        form = form_class(request.POST, initial=gate.data, gate=gate)
+        form = form_class(request.POST, initial=gate.data, gate=gate, context=evaluation_context())
         if form.is_valid():
             try:
                 gate_save_data(gate=gate, by=request.user, data=form.to_data())
@@ -97,16 +94,13 @@ def gate_preview(request, slug, key):
     form_class = gate.definition.form_class
     if form_class is None:
         raise Http404("This gate has no form")
-    form = form_class(request.POST, initial=gate.data, gate=gate)
+    ctx = evaluation_context()
+    form = form_class(request.POST, initial=gate.data, gate=gate, context=ctx)
     context = {"gate": gate, "definition": gate.definition, "preview": True}
     if form.is_valid():
-        data = form.to_data()
-        findings = gate.definition.findings(data, today=timezone.localdate())
-        context.update({
-            "data_blockers": [f.message for f in findings if f.blocks],
-            "warnings": [f for f in findings if not f.blocks],
-            "working": gate.definition.working(data),
-        })
+        report = gate_report(gate, ctx, data=form.to_data())
+        context.update({"data_blockers": report.data_blockers, "warnings": report.warnings,
+                        "working": report.working})
     else:
         context["form_errors"] = form.error_messages()
     return render(request, "gates/_evaluation.html", context)

@@ -31,9 +31,12 @@ def _check_team(owner, collaborators) -> None:
         raise WorkflowError("Collaborators must be product managers: " + ", ".join(outsiders) + ".")
 
 
-def initiative_create(*, by, fields: dict, owner=None, collaborators=(), slug: str | None = None) -> Initiative:
-    """Register an initiative with one gate per item of the current checklist version."""
+def initiative_create(*, by, fields: dict, owner=None, collaborators=(), slug: str | None = None,
+                      checklist_version: int | None = None) -> Initiative:
+    """Register an initiative with one gate per gate of its checklist (the current one unless
+    a version is given), each at its position there."""
     access.require_create_initiative(by)
+    checklist = registry.checklist(checklist_version) if checklist_version else registry.current()
     owner = owner or by
     collaborators = [u for u in collaborators if u.pk != owner.pk]
     _check_team(owner, collaborators)
@@ -41,12 +44,12 @@ def initiative_create(*, by, fields: dict, owner=None, collaborators=(), slug: s
         initiative = Initiative.objects.create(
             slug=slug or _unique_slug(fields["title"]),
             owner=owner,
-            checklist_version=registry.CURRENT_VERSION,
+            checklist_version=checklist.version,
             **{k: fields[k] for k in EDITABLE_FIELDS},
         )
         initiative.collaborators.set(collaborators)
         Gate.objects.bulk_create(
-            Gate(initiative=initiative, key=d.key, order=d.order) for d in registry.gates_for(initiative.checklist_version)
+            Gate(initiative=initiative, key=d.key, order=position) for position, d in enumerate(checklist.gates, start=1)
         )
         record("initiative_created", actor=by, obj=initiative, initiative=initiative, after=initiative.snapshot())
     return initiative

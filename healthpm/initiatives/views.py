@@ -9,7 +9,9 @@ from healthpm import access
 from healthpm.approvals.services import current_signature
 from healthpm.audit.models import AuditEvent
 from healthpm.core.errors import WorkflowError
+from healthpm.gates.context import evaluation_context
 from healthpm.gates.models import Gate, GateStatus
+from healthpm.gates.report import gate_report
 
 from .forms import InitiativeForm
 from .models import Initiative, Status
@@ -88,14 +90,11 @@ def initiative_edit(request, slug):
 def initiative_overview(request, slug):
     initiative = access.get_initiative_for(request.user, slug)
     gates = Gate.objects.of_initiative(initiative)
+    ctx = evaluation_context()
     rows = [
-        {
-            "gate": g,
-            "blockers": g.blockers(),
-            "approval": g.current_approval(),
-            "stale": g.status == "approved" and not g.approval_matches(),
-        }
-        for g in gates
+        {"gate": report.gate, "position": report.position, "blockers": report.blockers, "approval": report.approval,
+         "stale": report.gate.status == GateStatus.APPROVED and not report.approval_matches}
+        for report in (gate_report(g, ctx) for g in gates)
     ]
     trail = AuditEvent.objects.for_initiative(initiative)[:100]
     return render(request, "initiatives/overview.html", {

@@ -1,4 +1,4 @@
-"""Daily reminders (SPEC §3, §9): evidence about to expire, expired BAAs, overdue drills.
+"""Daily reminders (SPEC §3, §9): evidence about to expire, and what the gates say has lapsed.
 
 `send_reminders()` is a service the beat task calls once a day; it is safe to run any
 number of times: every reminder has a dedupe key (`Notification.dedupe_key`, unique), so
@@ -7,21 +7,25 @@ a second run the same day — or a re-delivered task — sends nothing new.
 Evidence is reminded 30, 7 and 1 days before its expiry date. A run that was missed
 (a worker down for a day) still sends the reminder of the tightest window the evidence
 is now in, once: a piece with 5 days left gets its "7 days" reminder.
+
+Lapsed things (an expired BAA, an overdue drill) are the gates' own `deadlines` hook: this
+module names no gate, and a new gate's dated facts are reminded without touching it.
 """
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from healthpm.accounts import roles
-from healthpm.dashboard.models import BaaFact, PortfolioFacts
-from healthpm.dashboard.portfolio import drill_cutoff
-from healthpm.gates.models import Evidence
+from healthpm.gates import registry
+from healthpm.gates.context import evaluation_context
+from healthpm.gates.definitions.base import GateDefinition
+from healthpm.gates.models import Evidence, Gate
 from healthpm.initiatives.models import Status
 
 from .services import notify
@@ -32,12 +36,15 @@ REMIND_DAYS_BEFORE = (30, 7, 1)
 @dataclass
 class ReminderReport:
     evidence_expiring: int = 0
-    baa_expired: int = 0
-    drill_overdue: int = 0
+    # Deadline kind ("baa-expired", "drill-overdue") → reminders queued.
+    lapsed: Counter = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
-        return self.evidence_expiring + self.baa_expired + self.drill_overdue
+        return self.evidence_expiring + sum(self.lapsed.values())
+
+    def as_dict(self) -> dict:
+        return {"evidence_expiring": self.evidence_expiring, "lapsed": dict(self.lapsed)}
 
 
 def window(days_left: int) -> int | None:
@@ -55,9 +62,15 @@ def _compliance() -> list:
     return list(get_user_model().objects.filter(groups__name=roles.COMPLIANCE, is_active=True).distinct())
 
 
+def _with_deadlines() -> list[str]:
+    """Keys of the registered gates that declare dated things (they override `deadlines`)."""
+    return [d.key for d in registry.all_gates() if type(d).deadlines is not GateDefinition.deadlines]
+
+
 def send_reminders(*, today: date | None = None) -> ReminderReport:
     """Queue every reminder due today to the initiative's owner and the compliance officers."""
-    today = today or timezone.localdate()
+    ctx = evaluation_context(today=today)
+    today = ctx.today
     officers = _compliance()
     report = ReminderReport()
 
@@ -84,29 +97,24 @@ def send_reminders(*, today: date | None = None) -> ReminderReport:
             )
         report.evidence_expiring += bool(sent)
 
-    for baa in BaaFact.objects.filter(live_for("initiative__"), expiry__lt=today).select_related("initiative__owner"):
-        initiative = baa.initiative
-        with transaction.atomic():
-            sent = notify(
-                [initiative.owner, *officers],
-                subject=f"BAA expired: {baa.vendor} ({baa.expiry.isoformat()}) — {initiative.title}",
-                template="reminder_baa_expired",
-                dedupe_key=f"baa-expired:{initiative.pk}:{baa.vendor[:80]}:{baa.expiry.isoformat()}",
-                context={"baa": baa, "initiative": initiative},
-            )
-        report.baa_expired += bool(sent)
-
-    overdue = PortfolioFacts.objects.filter(live_for("initiative__"), drill_date__lt=drill_cutoff(today))
-    for facts in overdue.select_related("initiative__owner"):
-        initiative = facts.initiative
-        with transaction.atomic():
-            sent = notify(
-                [initiative.owner, *officers],
-                subject=f"Downtime drill overdue (last {facts.drill_date.isoformat()}) — {initiative.title}",
-                template="reminder_drill_overdue",
-                dedupe_key=f"drill-overdue:{initiative.pk}:{facts.drill_date.isoformat()}",
-                context={"initiative": initiative, "drill_date": facts.drill_date,
-                         "age_days": (today - facts.drill_date).days, "max_age": settings.HEALTHPM_DRILL_MAX_AGE_DAYS},
-            )
-        report.drill_overdue += bool(sent)
+    gates = (Gate.objects.filter(live_for("initiative__"), key__in=_with_deadlines()).exclude(data={})
+             .select_related("initiative__owner").order_by("pk"))
+    for gate in gates.iterator(chunk_size=500):
+        initiative = gate.initiative
+        try:
+            definition = gate.definition
+        except LookupError:
+            continue  # a key this initiative's checklist does not have (system check reports it)
+        for deadline in definition.deadlines(gate.data, ctx):
+            if deadline.due >= today:
+                continue
+            with transaction.atomic():
+                sent = notify(
+                    [initiative.owner, *officers],
+                    subject=f"{deadline.subject} — {initiative.title}",
+                    template="reminder_lapsed",
+                    dedupe_key=f"{deadline.kind}:{initiative.pk}:{deadline.ref}",
+                    context={"deadline": deadline, "gate": gate, "initiative": initiative},
+                )
+            report.lapsed[deadline.kind] += bool(sent)
     return report

@@ -56,12 +56,10 @@ def send_pending_notifications() -> int:
 
 @shared_task(acks_late=True, time_limit=900, soft_time_limit=840)
 def send_daily_reminders() -> dict:
-    """Beat, daily: expiring evidence, expired BAAs, overdue drills (healthpm.notifications.reminders).
+    """Beat, daily: expiring evidence and what the gates say has lapsed (healthpm.notifications.reminders).
 
     Safe to run twice or to be re-delivered: each reminder has a unique dedupe key.
     """
     from .reminders import send_reminders
 
-    report = send_reminders()
-    return {"evidence_expiring": report.evidence_expiring, "baa_expired": report.baa_expired,
-            "drill_overdue": report.drill_overdue}
+    return send_reminders().as_dict()

@@ -12,6 +12,7 @@ from healthpm.approvals.services import final_decision_blockers
 from healthpm.audit.models import AuditEvent
 from healthpm.audit.services import verify_chain
 from healthpm.gates.models import Evidence, Gate, GateDecision
+from tests.factories import context
 from healthpm.initiatives.models import Initiative
 from healthpm.notifications.models import Notification
 
@@ -88,10 +89,10 @@ def test_seed_demo_builds_every_state_once_and_prints_the_logins(db, settings, m
     assert rejected.gate.key == "paper-fallback" and "tabletop" in rejected.reason
     # Structured data (issue 3): sepsis passes every rule, no-show fails the false-positive cost gate.
     for gate in sepsis.gates.all():
-        assert gate.blockers() == [], gate.key
+        assert gate.blockers(context()) == [], gate.key
     assert final_decision_blockers(sepsis, Gate.objects.of_initiative(sepsis), meaning="approved") == []
     no_show_cost = Gate.objects.get(initiative__slug="no-show-prediction", key="false-positive-cost")
-    assert any("over the $5,000.00 threshold" in b for b in no_show_cost.blockers())
+    assert any("over the $5,000.00 threshold" in b for b in no_show_cost.blockers(context()))
     assert Gate.objects.filter(initiative__slug="alert-ranking").exclude(data={}).exists()
     assert Gate.objects.filter(initiative__slug="alert-ranking", data={}).exists(), "part-filled"
     # The prior-auth story: a rejected survey replaced by a measured study, kept in history.

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from healthpm.dashboard.views import CSV_HEADER
+from healthpm.dashboard.views import csv_header
 from healthpm.gates.models import GateStatus
 from tests.factories import InitiativeFactory, approved_gate, db_state, pdf_bytes, ready_initiative, submitted_gate
 
@@ -57,7 +57,7 @@ def test_leader_filters_exports_and_reads_but_cannot_change_anything(browse, sho
     download_info.value.save_as(path)
     assert path.name.startswith("healthpm-portfolio-") and path.suffix == ".csv"
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    assert rows[0] == CSV_HEADER
+    assert rows[0] == csv_header()
     exported = [dict(zip(rows[0], row)) for row in rows[1:]]
     assert [(r["title"], r["clinical_area"], r["owner"], r["status"]) for r in exported] == [
         ("Inpatient fall risk", "nursing", "Marco Rossi", "in_review")]

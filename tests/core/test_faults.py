@@ -304,7 +304,7 @@ def test_a_refused_change_is_not_called_an_unreachable_database(pm, compliance, 
     def refuse(*args, **kwargs):
         raise IntegrityError("audit events are append-only: UPDATE on audit_auditevent refused")
 
-    monkeypatch.setattr("healthpm.gates.services.notify", refuse)
+    monkeypatch.setattr("healthpm.notifications.receivers.notify", refuse)
     response = client.post(url, data)
 
     assert response.status_code == 503

@@ -9,7 +9,7 @@ from healthpm.core.forms import PlainTextValidator
 from healthpm.gates.definitions.regulatory_classification import RegulatoryForm
 from healthpm.initiatives.models import Initiative
 from tests.factories import valid_data
-from tests.gates.rules.helpers import post_body
+from tests.gates.rules.helpers import ctx, post_body
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +66,9 @@ def test_a_nul_in_a_summary_is_refused_with_what_to_do(pm, login):
 def test_gate_fields_added_in_the_form_init_are_covered_too():
     """The four rationale fields of the regulatory form are built in __init__, after the mixin."""
     answers = valid_data("regulatory-classification")
-    refused = RegulatoryForm(post_body("regulatory-classification", {**answers, "no_image_or_signal_rationale": "A\x00"}))
+    refused = RegulatoryForm(post_body("regulatory-classification", {**answers, "no_image_or_signal_rationale": "A\x00"}), context=ctx())
     kept = RegulatoryForm(post_body("regulatory-classification",
-                                    {**answers, "no_image_or_signal_rationale": "Counsel's memo,\r\nsection 2."}))
+                                    {**answers, "no_image_or_signal_rationale": "Counsel's memo,\r\nsection 2."}), context=ctx())
 
     assert not refused.is_valid()
     assert "U+0000 at character 2" in refused.main.errors["no_image_or_signal_rationale"][0]

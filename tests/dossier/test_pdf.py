@@ -36,7 +36,7 @@ def test_a_final_dossier_prints_every_gate_every_evidence_hash_and_the_signature
 
     text = pdftotext(data)
     flat, compact = one_line(text), squeezed(text)
-    for definition in registry.gates_for(initiative.checklist_version):
+    for definition in registry.checklist(initiative.checklist_version).gates:
         assert definition.title in flat
     for piece in evidence:
         assert piece.sha256 in compact, f"SHA-256 of {piece} missing"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from healthpm.gates.context import evaluation_context
 from healthpm.gates.forms import DecisionForm, EvidenceForm, SubmitForm
 from healthpm.gates.models import Evidence, Gate, GateDecision, GateStatus
 from tests.factories import (
@@ -211,7 +212,7 @@ def test_gate_form_never_500_and_saves_exactly_what_it_cleaned(key, saved_before
     @with_examples([] if saved_before else classics)
     @given(body=gate_bodies(gate, starts))
     def run(body):
-        form = gate.definition.form_class(as_server_sees(body), initial=gate.data, gate=gate)
+        form = gate.definition.form_class(as_server_sees(body), initial=gate.data, gate=gate, context=evaluation_context())
         valid = form.is_valid()
         expected = form.to_data() if valid else None
 

@@ -11,7 +11,7 @@ from healthpm.audit.models import AuditEvent
 from healthpm.gates.models import Gate, GateStatus
 from healthpm.gates.services import gate_save_data
 from healthpm.initiatives.models import Initiative, Status
-from tests.factories import InitiativeFactory, add_link, approved_gate, fresh, gate_of, ready_initiative, valid_data
+from tests.factories import context, InitiativeFactory, add_link, approved_gate, fresh, gate_of, ready_initiative, valid_data
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_evidence_expiring_after_approval_breaks_the_match(pm, compliance):
     with time_machine.travel(expiry + timedelta(days=1)):
         gate = fresh(gate)
         assert not gate.approval_matches()
-        assert gate.missing_items() and gate.missing_items()[0].key == "data-dictionary"
+        assert gate.missing_items(context()) and gate.missing_items(context())[0].key == "data-dictionary"
 
     with time_machine.travel(expiry):  # the last day it counts
         assert fresh(gate).approval_matches()

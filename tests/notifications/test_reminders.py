@@ -84,8 +84,8 @@ def test_an_expired_baa_is_reminded_once_to_owner_and_compliance(pm, compliance)
         **valid_data("baa-phi"), "identifiers": ["names"], "deidentification": "none", "minimum_necessary": "Matching.",
         "vendors": [vendor("Acme Transcribe", -5), vendor("Cloudy Hosting", 90)]})
 
-    assert send_reminders().baa_expired == 1
-    assert send_reminders().baa_expired == 0
+    assert send_reminders().lapsed["baa-expired"] == 1
+    assert send_reminders().lapsed["baa-expired"] == 0
     expiry = (timezone.localdate() - timedelta(days=5)).isoformat()
     assert reminders() == [
         (compliance.username, f"BAA expired: Acme Transcribe ({expiry}) — Chest X-ray triage"),
@@ -101,26 +101,26 @@ def test_an_overdue_drill_is_reminded_once_until_a_new_drill_is_recorded(pm, com
     old_drill = timezone.localdate() - timedelta(days=settings.HEALTHPM_DRILL_MAX_AGE_DAYS + 1)
     fill_gate(gate, pm, {**valid_data("paper-fallback"), "last_drill_date": old_drill.isoformat()})
 
-    assert send_reminders().drill_overdue == 1
-    assert send_reminders().drill_overdue == 0
+    assert send_reminders().lapsed["drill-overdue"] == 1
+    assert send_reminders().lapsed["drill-overdue"] == 0
     assert "366 days ago" in Notification.objects.get(recipient=pm).body_text
 
     fill_gate(gate, pm, valid_data("paper-fallback"))  # a drill 30 days ago
-    assert send_reminders().drill_overdue == 0
+    assert send_reminders().lapsed["drill-overdue"] == 0
 
 
 def test_a_drill_exactly_at_the_limit_is_not_overdue(pm, compliance):
     gate = gate_of(InitiativeFactory(owner=pm), "paper-fallback")
     at_limit = timezone.localdate() - timedelta(days=settings.HEALTHPM_DRILL_MAX_AGE_DAYS)
     fill_gate(gate, pm, {**valid_data("paper-fallback"), "last_drill_date": at_limit.isoformat()})
-    assert send_reminders().drill_overdue == 0
+    assert send_reminders().lapsed["drill-overdue"] == 0
 
 
 def test_the_daily_task_runs_the_reminders_and_is_on_the_beat_schedule(pm, compliance):
     add_link(gate_of(InitiativeFactory(owner=pm), "paper-fallback"), pm, "drill-record",
              expiry=timezone.localdate() + timedelta(days=1))
-    assert tasks.send_daily_reminders() == {"evidence_expiring": 1, "baa_expired": 0, "drill_overdue": 0}
-    assert tasks.send_daily_reminders() == {"evidence_expiring": 0, "baa_expired": 0, "drill_overdue": 0}
+    assert tasks.send_daily_reminders() == {"evidence_expiring": 1, "lapsed": {}}
+    assert tasks.send_daily_reminders() == {"evidence_expiring": 0, "lapsed": {}}
 
     entry = settings.CELERY_BEAT_SCHEDULE["daily-reminders"]
     assert entry["task"] == tasks.send_daily_reminders.name

@@ -10,23 +10,11 @@ from typing import Any
 
 from django import forms
 
-from .base import Finding, GateDefinition, Item, Table
+from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Table, Working
 from .forms_base import DataForm, GateForm, RowForm, yes_no_field
 
-def approved_sources() -> dict[str, bool]:
-    """Every source system the admin listed, with whether it is currently approved."""
-    from healthpm.gates.models import SourceSystem
 
-    return dict(SourceSystem.objects.values_list("name", "approved"))
-
-
-def proxy_terms() -> list[tuple[str, list[str]]]:
-    from healthpm.gates.models import ProxyVariable
-
-    return [(p.label, p.terms()) for p in ProxyVariable.objects.all()]
-
-
-def proxy_match(name: str, proxies: list[tuple[str, list[str]]]) -> str | None:
+def proxy_match(name: str, proxies) -> str | None:
     """The proxy an input's name refers to, matched on whole words of the name.
 
     `patient_zip5` and `payer_class` match; `ecg_trace_features` (race) and
@@ -55,9 +43,9 @@ class InputRowForm(RowForm):
     )
     notes = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 1}))
 
-    def __init__(self, *args, sources: dict[str, bool] | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        sources = approved_sources() if sources is None else sources
+        sources = self.context.sources
         current = self.initial.get("source_system")
         choices = [(n, n) for n, ok in sources.items() if ok]
         if current and current not in dict(choices):
@@ -75,60 +63,62 @@ class AuditableInputsForm(GateForm):
     row_noun = "model input"
     min_rows = 1
 
-    def row_form_kwargs(self, gate) -> dict[str, Any]:
-        return {"sources": approved_sources()}
+
+def _good(row: dict, ctx: EvaluationContext) -> bool:
+    """An input with an approved, timestamped source (the dashboard's provenance share too)."""
+    return bool(ctx.sources.get(row.get("source_system"), False) and row.get("timestamped"))
 
 
 class AuditableInputs(GateDefinition):
     form_class = AuditableInputsForm
+    contributes = ("inputs_total", "inputs_good")
 
     def structured_complete(self, data: dict[str, Any]) -> bool:
         return bool(data.get("inputs"))
 
-    def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+    def findings(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Finding]:
         if not data:
             return []  # unfilled: the missing "Input inventory" item already says so
         inputs = data.get("inputs") or []
         if not inputs:
-            return [Finding("block", "The input inventory is empty: list every input the model uses.", "inputs")]
-        sources, proxies = approved_sources(), proxy_terms()
+            return [Finding(Level.BLOCK, "The input inventory is empty: list every input the model uses.", "inputs")]
+        sources, proxies = ctx.sources, ctx.proxies
         found = []
         for row in inputs:
             name = row.get("name", "?")
             source = row.get("source_system", "")
             if not sources.get(source, False):
-                found.append(Finding("block", f"Input “{name}”: source “{source}” is not an approved source system. "
+                found.append(Finding(Level.BLOCK, f"Input “{name}”: source “{source}” is not an approved source system. "
                                               "Choose an approved system or ask the administrator to approve it.", "inputs"))
             if not row.get("timestamped"):
-                found.append(Finding("block", f"Input “{name}” is not timestamped at source, so decisions using it "
+                found.append(Finding(Level.BLOCK, f"Input “{name}” is not timestamped at source, so decisions using it "
                                               "cannot be reconstructed. Use a timestamped field.", "inputs"))
             if not row.get("available_at_prediction"):
-                found.append(Finding("block", f"Input “{name}” is not available at prediction time (leakage): "
+                found.append(Finding(Level.BLOCK, f"Input “{name}” is not available at prediction time (leakage): "
                                               "remove it or replace it with a value known when the model runs.", "inputs"))
             proxy = proxy_match(name, proxies)
             if proxy:
                 if (row.get("justification") or "").strip():
-                    found.append(Finding("warn", f"Input “{name}” is a known proxy ({proxy}); justification recorded: "
+                    found.append(Finding(Level.WARN, f"Input “{name}” is a known proxy ({proxy}); justification recorded: "
                                                  f"“{row['justification'].strip()}”.", "inputs"))
                 else:
-                    found.append(Finding("block", f"Input “{name}” is a known proxy for a protected class or wealth "
+                    found.append(Finding(Level.BLOCK, f"Input “{name}” is a known proxy for a protected class or wealth "
                                                   f"({proxy}): write a justification or remove it.", "inputs"))
         return found
 
-    def working(self, data: dict[str, Any]) -> dict[str, Any]:
+    def working(self, data: dict[str, Any], ctx: EvaluationContext) -> Working:
         inputs = data.get("inputs") or []
         if not inputs:
-            return {}
-        sources = approved_sources()
-        good = sum(1 for r in inputs if sources.get(r.get("source_system"), False) and r.get("timestamped"))
-        return {"facts": [
+            return Working()
+        good = sum(1 for r in inputs if _good(r, ctx))
+        return Working(facts=(
             ("Inputs listed", str(len(inputs))),
             ("With an approved, timestamped source", f"{good} of {len(inputs)} ({good / len(inputs):.0%})"),
             ("Available at prediction time", f"{sum(1 for r in inputs if r.get('available_at_prediction'))} of {len(inputs)}"),
             ("Containing PHI", f"{sum(1 for r in inputs if r.get('contains_phi'))} of {len(inputs)}"),
-        ]}
+        ))
 
-    def tables(self, data: dict[str, Any]) -> list[Table]:
+    def tables(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Table]:
         yn = {True: "yes", False: "no"}
         rows = tuple(
             (r.get("name", ""), r.get("source_system", ""), r.get("source_field", ""), yn.get(r.get("timestamped"), "?"),
@@ -139,11 +129,23 @@ class AuditableInputs(GateDefinition):
         headers = ("Input", "Source system", "Table / field", "Timestamped", "At prediction", "PHI", "Justification / notes")
         return [Table("Input inventory", headers, rows)] if rows else []
 
+    def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:
+        inputs = data.get("inputs") or []
+        return {"inputs_total": len(inputs), "inputs_good": sum(1 for r in inputs if _good(r, ctx))}
+
+    def examples(self, ctx: EvaluationContext) -> Examples:
+        row = {"name": "lactate_last_6h", "source_system": "LIS", "source_field": "LAB_RESULTS.LACTATE",
+               "timestamped": True, "available_at_prediction": True, "contains_phi": True,
+               "justification": "", "notes": ""}
+        # A discharge diagnosis is only known after the encounter: leakage.
+        leak = {**row, "name": "discharge_dx", "source_system": "EHR", "source_field": "HSP_ACCOUNT.FINAL_DX",
+                "available_at_prediction": False}
+        return Examples(passing={"inputs": [row]}, blocking={"inputs": [row, leak]})
+
 
 GATE = AuditableInputs(
     key="auditable-inputs",
     title="Auditable inputs",
-    order=1,
     purpose=(
         "Every model input comes from an approved, timestamped source and is available at "
         "prediction time, so any decision can be reconstructed later."

@@ -12,7 +12,7 @@ from django import forms
 
 from healthpm.lib.hipaa import SAFE_HARBOR_IDENTIFIERS
 
-from .base import Finding, GateDefinition, Item, Table
+from .base import Deadline, EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Table, Working
 from .forms_base import DataForm, DateInput, GateForm, RowForm, yes_no_field
 
 DEID_METHODS = [("none", "None — identified PHI is processed"), ("safe_harbor", "Safe Harbor"),
@@ -22,11 +22,15 @@ SERVICES = [("model_api", "Model API"), ("hosting", "Hosting"), ("annotation", "
 BAA_ITEM = "baa-agreements"
 
 
-def _baa_choices(evidence) -> list[tuple[str, str]]:
-    """Current BAA evidence of this gate, as the files a vendor row can point to."""
-    from django.utils import timezone
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
-    today = timezone.localdate()
+
+def _baa_choices(evidence, today: date) -> list[tuple[str, str]]:
+    """Current BAA evidence of this gate, as the files a vendor row can point to."""
     return [(str(e.pk), f"{e.display_name} (v{e.version})") for e in evidence
             if e.item_key == BAA_ITEM and e.is_current(today)]
 
@@ -44,7 +48,7 @@ class VendorRowForm(RowForm):
         super().__init__(*args, **kwargs)
         if evidence is None:
             evidence = list(self.gate.evidence.all()) if self.gate is not None else []
-        choices = _baa_choices(evidence)
+        choices = _baa_choices(evidence, self.context.today)
         linked = str(self.initial.get("baa_evidence") or "")
         if linked and linked not in dict(choices):
             # Keep showing an agreement that has since expired or been replaced, marked as such.
@@ -91,11 +95,12 @@ class BaaPhiForm(GateForm):
 
 class BaaPhi(GateDefinition):
     form_class = BaaPhiForm
+    contributes = ("baas",)
 
     def structured_complete(self, data: dict[str, Any]) -> bool:
         return bool(data.get("deidentification") and data.get("retention"))
 
-    def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+    def findings(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Finding]:
         if not data:
             return []
         found = []
@@ -104,32 +109,32 @@ class BaaPhi(GateDefinition):
                 continue
             name = vendor.get("name", "?")
             if not vendor.get("baa_evidence"):
-                found.append(Finding("block", f"{name} touches PHI but has no BAA on file: upload the signed agreement "
+                found.append(Finding(Level.BLOCK, f"{name} touches PHI but has no BAA on file: upload the signed agreement "
                                               "and select it for this vendor.", "vendors"))
-            elif vendor.get("baa_expiry") and date.fromisoformat(vendor["baa_expiry"]) < today:
-                found.append(Finding("block", f"BAA for {name} expired on {vendor['baa_expiry']} — upload the renewed "
+            elif vendor.get("baa_expiry") and date.fromisoformat(vendor["baa_expiry"]) < ctx.today:
+                found.append(Finding(Level.BLOCK, f"BAA for {name} expired on {vendor['baa_expiry']} — upload the renewed "
                                               "agreement.", "vendors"))
         processes_phi = bool(data.get("identifiers"))
         if processes_phi and data.get("deidentification") == "none" and not (data.get("minimum_necessary") or "").strip():
-            found.append(Finding("block", "PHI is processed without de-identification and without a minimum-necessary "
+            found.append(Finding(Level.BLOCK, "PHI is processed without de-identification and without a minimum-necessary "
                                           "justification: de-identify it or justify each identifier.", "minimum_necessary"))
         if data.get("vendor_may_train"):
-            found.append(Finding("block", "A vendor may train its own models on the data: remove that right from the "
+            found.append(Finding(Level.BLOCK, "A vendor may train its own models on the data: remove that right from the "
                                           "contract before launch.", "vendor_may_train"))
         return found
 
-    def working(self, data: dict[str, Any]) -> dict[str, Any]:
+    def working(self, data: dict[str, Any], ctx: EvaluationContext) -> Working:
         if not data:
-            return {}
+            return Working()
         vendors = data.get("vendors") or []
         phi_vendors = [v for v in vendors if v.get("touches_phi")]
-        return {"facts": [
+        return Working(facts=(
             ("Safe Harbor identifiers touched", f"{len(data.get('identifiers') or [])} of {len(SAFE_HARBOR_IDENTIFIERS)}"),
             ("Vendors touching PHI", f"{len(phi_vendors)} of {len(vendors)}"),
             ("… with a BAA on file", f"{sum(1 for v in phi_vendors if v.get('baa_evidence'))} of {len(phi_vendors)}"),
-        ]}
+        ))
 
-    def describe(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+    def describe(self, data: dict[str, Any], ctx: EvaluationContext) -> list[tuple[str, str]]:
         if not data:
             return []
         labels = dict(SAFE_HARBOR_IDENTIFIERS)
@@ -142,7 +147,7 @@ class BaaPhi(GateDefinition):
             ("Vendors may train on the data", yn.get(data.get("vendor_may_train"), "?")),
         ]
 
-    def tables(self, data: dict[str, Any]) -> list[Table]:
+    def tables(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Table]:
         services = dict(SERVICES)
         rows = tuple(
             (v.get("name", ""), services.get(v.get("service"), ""), "yes" if v.get("touches_phi") else "no",
@@ -153,11 +158,36 @@ class BaaPhi(GateDefinition):
         headers = ("Vendor", "Service", "PHI", "BAA", "Effective", "Expires")
         return [Table("Vendors and processors", headers, rows)] if rows else []
 
+    def _agreements(self, data: dict[str, Any]) -> list[tuple[str, date]]:
+        """(vendor, expiry) of every PHI-touching vendor's agreement on file."""
+        return [((v.get("name") or "?")[:120], _date(v.get("baa_expiry")))
+                for v in data.get("vendors") or []
+                if v.get("touches_phi") and v.get("baa_evidence") and _date(v.get("baa_expiry"))]
+
+    def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:
+        return {"baas": self._agreements(data)}
+
+    def deadlines(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Deadline]:
+        return [Deadline(
+            kind="baa-expired", ref=f"{vendor[:80]}:{expiry.isoformat()}", due=expiry,
+            subject=f"BAA expired: {vendor} ({expiry.isoformat()})",
+            message=f"The business associate agreement with {vendor} expired on {expiry.isoformat()}. The vendor "
+                    "touches PHI, so this gate is blocked until the renewed agreement is uploaded and selected for "
+                    "this vendor.",
+        ) for vendor, expiry in self._agreements(data)]
+
+    def examples(self, ctx: EvaluationContext) -> Examples:
+        # De-identified by Safe Harbor, no vendor touches PHI: no BAA is required.
+        passing = {
+            "identifiers": [], "deidentification": "safe_harbor", "minimum_necessary": "",
+            "retention": "Inference inputs kept 30 days, then purged", "vendor_may_train": False, "vendors": [],
+        }
+        return Examples(passing=passing, blocking={**passing, "vendor_may_train": True})
+
 
 GATE = BaaPhi(
     key="baa-phi",
     title="BAA and PHI",
-    order=6,
     purpose=(
         "Every vendor that touches PHI is under a current business associate agreement, PHI "
         "use is minimal or de-identified, and no vendor trains its own models on the data."

@@ -1,9 +1,30 @@
-"""What every readiness gate module declares. Views and services only talk to this API,
-so adding a gate means adding a module and registering it, never touching a view."""
+"""What every readiness gate module declares: the extension point of healthpm.
 
-from collections.abc import Callable
+A gate is one module in this package and one line in a `Checklist` (`healthpm.gates.registry`);
+nothing else names it. The core — pages, live preview, dossier, dashboard, reminders, demo,
+benchmarks, factories and fuzzing — loops over what is registered and calls the hooks below.
+
+A definition is pure: each hook takes the gate's saved answers (its form's JSON) and one
+`EvaluationContext` (today, the admin's reference data, the thresholds), built once per
+request or task by `healthpm.gates.context.evaluation_context`. No definition queries the
+database or reads the clock, so the same answers give the same verdict on the page, in the
+preview, in the PDF and in a Celery worker.
+"""
+
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
 from typing import Any, ClassVar
+
+
+class UnknownGate(LookupError):
+    """No gate of that key in that checklist version (access.py turns it into a 404)."""
+
+
+class Level(StrEnum):
+    BLOCK = "block"  # stops submission
+    WARN = "warn"    # shown and recorded, never stops
 
 
 @dataclass(frozen=True)
@@ -24,15 +45,15 @@ class Item:
 
 @dataclass(frozen=True)
 class Finding:
-    """The outcome of a rule: `block` stops submission, `warn` is shown and recorded."""
+    """The outcome of a rule, with a message that names the field or row it is about."""
 
-    level: str  # "block" | "warn"
+    level: Level
     message: str
     field: str = ""
 
     @property
     def blocks(self) -> bool:
-        return self.level == "block"
+        return self.level == Level.BLOCK
 
 
 @dataclass(frozen=True)
@@ -44,20 +65,94 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
 
 
+@dataclass(frozen=True)
+class Working:
+    """Computed values with their formulas, shown on the gate page, the preview and the PDF.
+
+    `steps` are `healthpm.lib.burden.Step`-like lines (label, formula, substituted, value,
+    unit); `facts` are (label, value) pairs; `extra` is what the gate's own
+    `working_template` draws (the IMDRF matrix).
+    """
+
+    steps: tuple = ()
+    facts: tuple[tuple[str, str], ...] = ()
+    verdict: str = ""
+    extra: Mapping[str, Any] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.steps or self.facts or self.verdict or self.extra)
+
+
+@dataclass(frozen=True)
+class EvaluationContext:
+    """Everything a rule may know besides the answers. Built once per request or task."""
+
+    today: date
+    # Every source system the administrator listed, with whether it is approved now.
+    sources: Mapping[str, bool] = field(default_factory=dict)
+    # Known proxies for a protected class or wealth: (label, words that identify it).
+    proxies: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Setting name → value, for every threshold a registered gate declares.
+    thresholds: Mapping[str, Any] = field(default_factory=dict)
+
+    def threshold(self, name: str) -> Any:
+        return self.thresholds[name]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A dated thing a gate owns that lapses (a BAA's expiry, the next drill due).
+
+    The daily reminders e-mail the owner and compliance once `due` has passed; `kind` and
+    `ref` ("baa-expired", "Acme:2026-03-31") keep that e-mail from being sent twice.
+    """
+
+    kind: str
+    ref: str
+    due: date
+    subject: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Answers the demo, benchmarks, factories and the contract test use: `passing` is a
+    complete answer no rule blocks, `blocking` a complete answer at least one rule blocks."""
+
+    passing: dict[str, Any]
+    blocking: dict[str, Any]
+
+
+# The facts a gate may contribute to the portfolio dashboard (`portfolio_facts`), which
+# keeps them as columns of `healthpm.dashboard.models.PortfolioFacts` (BaaFact for "baas").
+PORTFOLIO_FACTS = {
+    "fp_cost_per_month": "monthly cost of false alerts (Decimal, USD) or None",
+    "regulatory_class": "'non-device', an IMDRF category I–IV, 'device' or 'unclassified'",
+    "drill_date": "the last downtime drill (date) or None",
+    "drill_failed": "whether that drill failed (bool)",
+    "inputs_total": "model inputs listed (int)",
+    "inputs_good": "inputs with an approved, timestamped source (int)",
+    "baas": "[(vendor, expiry date)] of PHI-touching vendors' agreements",
+}
+
+
 @dataclass
 class GateDefinition:
     key: str
     title: str
-    order: int
     purpose: str
     items: tuple[Item, ...] = field(default_factory=tuple)
     # Rules that apply only to the final launch decision (e.g. a device needs clearance).
     final_rules_note: str = ""
 
-    # Hooks a gate module overrides; the defaults describe a gate with no structured data.
+    # The gate's structured form (a `forms_base.GateForm`), or None for evidence only.
     form_class: ClassVar[Any] = None
-    # Extra working shown under the generic steps table (e.g. the IMDRF matrix).
+    # Extra working drawn under the generic table (e.g. the IMDRF matrix), fed `working.extra`.
     working_template: ClassVar[str | None] = None
+    # Settings the rules read, with their defaults: {"HEALTHPM_FP_COST_THRESHOLD_USD": 5000}.
+    thresholds: ClassVar[Mapping[str, Any]] = {}
+    # The PORTFOLIO_FACTS `portfolio_facts` returns (the contract test holds them equal).
+    contributes: ClassVar[tuple[str, ...]] = ()
 
     def required_items(self, data: dict[str, Any]) -> list[Item]:
         return [item for item in self.items if item.is_required(data)]
@@ -66,21 +161,34 @@ class GateDefinition:
         """True when the saved data is a complete answer (evidences structured items)."""
         return bool(data)
 
-    def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+    # --- rules and what the pages show -----------------------------------------------------
+    def findings(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Finding]:
         """Blocking rules and warnings on the structured data."""
         return []
 
-    def final_findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+    def final_findings(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Finding]:
         """Rules checked again at the final launch decision only."""
         return []
 
-    def working(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Computed values and their formulas, for the gate page and the dossier."""
-        return {}
+    def working(self, data: dict[str, Any], ctx: EvaluationContext) -> Working:
+        return Working()
 
-    def describe(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+    def describe(self, data: dict[str, Any], ctx: EvaluationContext) -> list[tuple[str, str]]:
         """The saved answers as (question, answer) pairs in plain words."""
         return []
 
-    def tables(self, data: dict[str, Any]) -> list[Table]:
+    def tables(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Table]:
         return []
+
+    # --- hooks for the rest of the product ---------------------------------------------------
+    def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:
+        """What this gate tells the portfolio dashboard (names from PORTFOLIO_FACTS)."""
+        return {}
+
+    def deadlines(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Deadline]:
+        """Dated things in the answers that lapse and need a reminder."""
+        return []
+
+    def examples(self, ctx: EvaluationContext) -> Examples:
+        """A passing and a blocking answer; every gate with a form must give both."""
+        return Examples(passing={}, blocking={})

@@ -11,7 +11,7 @@ from django import forms
 
 from healthpm.lib.cognitive import INPUTS, ROLE_CHOICES, LoadResult, moves_to_less_trained, net_load
 
-from .base import Finding, GateDefinition, Item
+from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Working
 from .forms_base import DataForm, GateForm
 
 METHODS = [("time_motion", "Time-motion study"), ("ehr_audit_log", "EHR audit log"), ("survey", "Survey")]
@@ -73,14 +73,14 @@ class CognitiveLoad(GateDefinition):
     def structured_complete(self, data: dict[str, Any]) -> bool:
         return compute(data) is not None
 
-    def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+    def findings(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Finding]:
         result = compute(data)
         if result is None:
             return []
         found = []
         if result.net_minutes_per_case > 0:
             found.append(Finding(
-                "block",
+                Level.BLOCK,
                 f"Net load increases by {result.net_minutes_per_case:.2f} minutes per case "
                 f"({result.net_minutes_per_day:.0f} minutes a day at {float(data['cases_per_day']):g} cases): "
                 "remove interactions or show a measured saving that outweighs them.",
@@ -90,23 +90,23 @@ class CognitiveLoad(GateDefinition):
         moved = moves_to_less_trained(data.get("roles_before") or [], data.get("roles_after") or [])
         if moved:
             found.append(Finding(
-                "warn",
+                Level.WARN,
                 "Work moves to a role with less clinical training: " + ", ".join(labels.get(r, r) for r in moved)
                 + ". Confirm training, supervision and scope of practice.",
                 "roles_after",
             ))
         return found
 
-    def working(self, data: dict[str, Any]) -> dict[str, Any]:
+    def working(self, data: dict[str, Any], ctx: EvaluationContext) -> Working:
         result = compute(data)
         if result is None:
-            return {}
+            return Working()
         verdict = ("adds work — blocks." if result.net_minutes_per_case > 0 else "saves or keeps time per case.")
-        return {"steps": result.steps,
-                "verdict": f"Net {_signed(result.net_minutes_per_case, 2)} min per case, "
-                           f"{_signed(result.net_minutes_per_day, 0)} min a day: {verdict}"}
+        return Working(steps=result.steps,
+                       verdict=f"Net {_signed(result.net_minutes_per_case, 2)} min per case, "
+                               f"{_signed(result.net_minutes_per_day, 0)} min a day: {verdict}")
 
-    def describe(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+    def describe(self, data: dict[str, Any], ctx: EvaluationContext) -> list[tuple[str, str]]:
         if not data:
             return []
         labels = dict(ROLE_CHOICES)
@@ -120,11 +120,21 @@ class CognitiveLoad(GateDefinition):
             ("Roles with the AI", ", ".join(labels.get(r, r) for r in data.get("roles_after") or []) or "—"),
         ]
 
+    def examples(self, ctx: EvaluationContext) -> Examples:
+        # 6.0 → 5.0 min per case plus 2 × 3 s = −0.9 min per case: net load falls.
+        passing = {
+            "task": "Reviewing a sepsis alert", "before_minutes": 6.0, "after_minutes": 5.0, "cases_measured": 40,
+            "method": "time_motion", "added_interactions": 2.0, "seconds_per_interaction": 3.0, "cases_per_day": 20.0,
+            "roles_before": ["registered_nurse"], "roles_after": ["registered_nurse"],
+        }
+        # 6.0 → 6.5 min plus 4 × 15 s = +1.5 min per case: net load rises.
+        blocking = {**passing, "after_minutes": 6.5, "added_interactions": 4.0, "seconds_per_interaction": 15.0}
+        return Examples(passing=passing, blocking=blocking)
+
 
 GATE = CognitiveLoad(
     key="cognitive-load",
     title="Cognitive load",
-    order=4,
     purpose=(
         "Measured time on task shows the tool does not add net work per case, and work "
         "does not silently move to a less-trained role."

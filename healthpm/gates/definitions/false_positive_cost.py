@@ -9,11 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
 
 from healthpm.lib.burden import BurdenInputs, BurdenResult, burden, exceeds, format_money, passing_targets
 
-from .base import Finding, GateDefinition, Item
+from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Working
 from .forms_base import DataForm, GateForm
 
 MODES = [
@@ -23,8 +22,11 @@ MODES = [
 UNITS = [("patient-days", "patient-days"), ("encounters", "encounters"), ("patients", "patients"), ("studies", "studies")]
 
 
-def threshold() -> Decimal:
-    return Decimal(settings.HEALTHPM_FP_COST_THRESHOLD_USD)
+THRESHOLD = "HEALTHPM_FP_COST_THRESHOLD_USD"
+
+
+def threshold(ctx: EvaluationContext) -> Decimal:
+    return Decimal(ctx.threshold(THRESHOLD))
 
 
 def _float(data: dict, key: str) -> float | None:
@@ -116,15 +118,17 @@ class FalsePositiveCostForm(GateForm):
 
 class FalsePositiveCost(GateDefinition):
     form_class = FalsePositiveCostForm
+    thresholds = {THRESHOLD: 5000}
+    contributes = ("fp_cost_per_month",)
 
     def structured_complete(self, data: dict[str, Any]) -> bool:
         return compute(data) is not None
 
-    def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+    def findings(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Finding]:
         result = compute(data)
         if result is None:
             return []
-        limit = threshold()
+        limit = threshold(ctx)
         if not exceeds(result, limit):
             return []
         targets = passing_targets(result, inputs_from(data), limit)
@@ -134,24 +138,24 @@ class FalsePositiveCost(GateDefinition):
         if targets.min_ppv is not None:
             ways.append(f"raise PPV to at least {targets.min_ppv:.1%} at {result.alerts_per_day:.1f} alerts a day")
         return [Finding(
-            "block",
+            Level.BLOCK,
             f"False alerts cost {format_money(result.cost_per_month)} a month, {format_money(targets.excess)} over the "
             f"{format_money(limit)} threshold. To pass, " + ", or ".join(ways) + ".",
             "cost",
         )]
 
-    def working(self, data: dict[str, Any]) -> dict[str, Any]:
+    def working(self, data: dict[str, Any], ctx: EvaluationContext) -> Working:
         result = compute(data)
         if result is None:
-            return {}
-        limit = threshold()
-        return {
-            "steps": result.steps,
-            "verdict": (f"{format_money(result.cost_per_month)} a month against a threshold of {format_money(limit)}: "
-                        + ("over — blocks." if exceeds(result, limit) else "within the threshold.")),
-        }
+            return Working()
+        limit = threshold(ctx)
+        return Working(
+            steps=result.steps,
+            verdict=(f"{format_money(result.cost_per_month)} a month against a threshold of {format_money(limit)}: "
+                     + ("over — blocks." if exceeds(result, limit) else "within the threshold.")),
+        )
 
-    def describe(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+    def describe(self, data: dict[str, Any], ctx: EvaluationContext) -> list[tuple[str, str]]:
         if not data:
             return []
         rows = [("Alert volume", dict(MODES).get(data.get("mode"), "?"))]
@@ -167,11 +171,26 @@ class FalsePositiveCost(GateDefinition):
                  ("Days per month / shift", f"{data.get('days_per_month')} days, {data.get('shift_hours')} h shifts")]
         return rows
 
+    def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:
+        result = compute(data)
+        return {"fp_cost_per_month": result.cost_per_month if result is not None else None}
+
+    def examples(self, ctx: EvaluationContext) -> Examples:
+        # 10 alerts/day at PPV 0.5 → 5 false alerts × 5 min × 30 days = 750 min = $750/month at $60/h.
+        passing = {
+            "mode": "measured", "alerts_per_day": 10.0, "ppv": 0.5, "evaluated_per_day": None,
+            "population_unit": "patient-days", "sensitivity": None, "specificity": None, "prevalence": None,
+            "volume_source": "90-day silent-mode run on 4 medical wards", "minutes_per_false_alert": 5.0,
+            "responder_role": "Rapid-response RN", "hourly_rate": "60.00", "days_per_month": 30, "shift_hours": 8.0,
+        }
+        # 40 alerts/day at PPV 0.25 → 30 false alerts × 6 min × 30 days = 90 h = $5,400/month at $60/h.
+        blocking = {**passing, "alerts_per_day": 40.0, "ppv": 0.25, "minutes_per_false_alert": 6.0}
+        return Examples(passing=passing, blocking=blocking)
+
 
 GATE = FalsePositiveCost(
     key="false-positive-cost",
     title="False-positive cost",
-    order=2,
     purpose=(
         "The labour that false alerts will consume is computed and stays under the "
         "portfolio threshold, so the tool does not flood responders with noise."

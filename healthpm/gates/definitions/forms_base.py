@@ -1,6 +1,7 @@
 """Building blocks for a gate's structured form: a main form plus, for table-like facts
 (model inputs, vendors), one formset of rows. Gate modules subclass these; the gate view
-only knows `GateForm(data, initial=..., gate=...)`, `is_valid()` and `to_data()`."""
+only knows `GateForm(data, initial=..., gate=..., context=...)`, `is_valid()` and `to_data()`.
+Forms see the request's `EvaluationContext` (today, approved sources) like the rules do."""
 
 from datetime import date
 from decimal import Decimal
@@ -41,8 +42,9 @@ def yes_no_field(label: str, help_text: str = "", required: bool = True) -> form
 class DataForm(PlainTextForm, forms.Form):
     """A form whose cleaned data is stored as the gate's JSON data (plain text only: no control characters)."""
 
-    def __init__(self, *args, gate=None, **kwargs):
+    def __init__(self, *args, gate=None, context=None, **kwargs):
         self.gate = gate
+        self.context = context
         super().__init__(*args, **kwargs)
 
     def to_data(self) -> dict[str, Any]:
@@ -102,10 +104,11 @@ class GateForm:
     # 2,000 rows, over a minute of work for one request.
     max_rows = 200
 
-    def __init__(self, data=None, *, initial: dict | None = None, gate=None):
+    def __init__(self, data=None, *, initial: dict | None = None, gate=None, context):
         initial = dict(initial or {})
         self.gate = gate
-        self.main = self.main_form_class(data, initial=initial, gate=gate, prefix="gate")
+        self.context = context
+        self.main = self.main_form_class(data, initial=initial, gate=gate, context=context, prefix="gate")
         self.formset = None
         if self.row_form_class is not None:
             rows = initial.get(self.rows_key) or []
@@ -125,7 +128,8 @@ class GateForm:
             formset_class.row_noun = self.row_noun
             formset_class.min_rows = self.min_rows
             self.formset = formset_class(data, initial=rows, prefix=self.rows_key,
-                                         form_kwargs={"gate": gate, **self.row_form_kwargs(gate)})
+                                         form_kwargs={"gate": gate, "context": context,
+                                                      **self.row_form_kwargs(gate)})
 
     def row_form_kwargs(self, gate) -> dict[str, Any]:
         """Lookups every row needs (choices from reference data or evidence), made once for the

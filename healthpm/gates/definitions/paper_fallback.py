@@ -5,14 +5,12 @@ drill is older than HEALTHPM_DRILL_MAX_AGE_DAYS (365: a drill exactly 365 days o
 366 blocks), or when the last drill failed.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.utils import timezone
 
-from .base import Finding, GateDefinition, Item
+from .base import Deadline, EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Working
 from .forms_base import DataForm, DateInput, GateForm, yes_no_field
 
 OUTCOMES = [
@@ -26,8 +24,18 @@ def drill_age_days(drill_date: date, today: date) -> int:
     return (today - drill_date).days
 
 
-def max_drill_age() -> int:
-    return settings.HEALTHPM_DRILL_MAX_AGE_DAYS
+MAX_AGE = "HEALTHPM_DRILL_MAX_AGE_DAYS"
+
+
+def max_drill_age(ctx: EvaluationContext) -> int:
+    return int(ctx.threshold(MAX_AGE))
+
+
+def _drill(data: dict[str, Any]) -> date | None:
+    try:
+        return date.fromisoformat(data["last_drill_date"]) if data.get("last_drill_date") else None
+    except (TypeError, ValueError):
+        return None
 
 
 class PaperFallbackMainForm(DataForm):
@@ -46,7 +54,7 @@ class PaperFallbackMainForm(DataForm):
 
     def clean_last_drill_date(self):
         value = self.cleaned_data["last_drill_date"]
-        if value > timezone.localdate():
+        if value > self.context.today:
             raise forms.ValidationError("The drill date is in the future; record a drill that has happened.")
         return value
 
@@ -63,42 +71,43 @@ class PaperFallbackForm(GateForm):
 
 class PaperFallback(GateDefinition):
     form_class = PaperFallbackForm
+    thresholds = {MAX_AGE: 365}
+    contributes = ("drill_date", "drill_failed")
 
     def structured_complete(self, data: dict[str, Any]) -> bool:
         return bool(data.get("last_drill_date") and data.get("procedure_owner"))
 
-    def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
-        if not data:
+    def findings(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Finding]:
+        drill = _drill(data)
+        if drill is None:
             return []
         found = []
-        limit = max_drill_age()
-        drill = date.fromisoformat(data["last_drill_date"])
-        age = drill_age_days(drill, today)
+        limit = max_drill_age(ctx)
+        age = drill_age_days(drill, ctx.today)
         if age > limit:
-            found.append(Finding("block", f"The last downtime drill ({drill.isoformat()}) is {age} days old; the limit is "
+            found.append(Finding(Level.BLOCK, f"The last downtime drill ({drill.isoformat()}) is {age} days old; the limit is "
                                           f"{limit} days. Run a drill and record it.", "last_drill_date"))
         if data.get("drill_outcome") == "failed":
-            found.append(Finding("block", f"The last downtime drill ({drill.isoformat()}) failed. Fix the procedure and "
+            found.append(Finding(Level.BLOCK, f"The last downtime drill ({drill.isoformat()}) failed. Fix the procedure and "
                                           "run a drill that passes.", "drill_outcome"))
         if data.get("checklist_covers_all_decisions") is False:
-            found.append(Finding("block", "The paper checklist does not reproduce every decision the AI makes: "
+            found.append(Finding(Level.BLOCK, "The paper checklist does not reproduce every decision the AI makes: "
                                           "extend it before launch.", "checklist_covers_all_decisions"))
         if not data.get("outage_replay"):
-            found.append(Finding("warn", "No edge cases were replayed from past outage logs.", "outage_replay"))
+            found.append(Finding(Level.WARN, "No edge cases were replayed from past outage logs.", "outage_replay"))
         return found
 
-    def working(self, data: dict[str, Any]) -> dict[str, Any]:
-        if not data.get("last_drill_date"):
-            return {}
-        drill = date.fromisoformat(data["last_drill_date"])
-        today = timezone.localdate()
-        age = drill_age_days(drill, today)
-        return {"facts": [
-            ("Drill age", f"{today.isoformat()} − {drill.isoformat()} = {age} days (limit {max_drill_age()})"),
-            ("Next drill due by", date.fromordinal(drill.toordinal() + max_drill_age()).isoformat()),
-        ]}
+    def working(self, data: dict[str, Any], ctx: EvaluationContext) -> Working:
+        drill = _drill(data)
+        if drill is None:
+            return Working()
+        age = drill_age_days(drill, ctx.today)
+        return Working(facts=(
+            ("Drill age", f"{ctx.today.isoformat()} − {drill.isoformat()} = {age} days (limit {max_drill_age(ctx)})"),
+            ("Next drill due by", (drill + timedelta(days=max_drill_age(ctx))).isoformat()),
+        ))
 
-    def describe(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+    def describe(self, data: dict[str, Any], ctx: EvaluationContext) -> list[tuple[str, str]]:
         if not data:
             return []
         yn = {True: "yes", False: "no"}
@@ -111,11 +120,35 @@ class PaperFallback(GateDefinition):
             ("Outage-log replay", f"{yn.get(data.get('outage_replay'), '?')} {data.get('outage_replay_reference', '')}".strip()),
         ]
 
+    def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:
+        return {"drill_date": _drill(data), "drill_failed": data.get("drill_outcome") == "failed"}
+
+    def deadlines(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Deadline]:
+        drill = _drill(data)
+        if drill is None:
+            return []
+        limit = max_drill_age(ctx)
+        return [Deadline(
+            kind="drill-overdue", ref=drill.isoformat(), due=drill + timedelta(days=limit),
+            subject=f"Downtime drill overdue (last {drill.isoformat()})",
+            message=f"The last downtime drill was on {drill.isoformat()}, {drill_age_days(drill, ctx.today)} days ago; "
+                    f"drills may be at most {limit} days old. Run a drill of the paper fallback and record it on the gate.",
+        )]
+
+    def examples(self, ctx: EvaluationContext) -> Examples:
+        passing = {
+            "procedure_owner": "Nurse manager, 5 West", "notification_path": "Overhead page and EHR banner",
+            "checklist_covers_all_decisions": True, "last_drill_date": (ctx.today - timedelta(days=30)).isoformat(),
+            "drill_outcome": "passed", "drill_notes": "", "outage_replay": True,
+            "outage_replay_reference": "INC-2025-0412",
+        }
+        stale = (ctx.today - timedelta(days=max_drill_age(ctx) + 40)).isoformat()
+        return Examples(passing=passing, blocking={**passing, "last_drill_date": stale})
+
 
 GATE = PaperFallback(
     key="paper-fallback",
     title="Paper fallback",
-    order=3,
     purpose=(
         "When the AI or the EHR is down, staff know it and can make every decision the AI "
         "supports on paper, and that procedure has been drilled within the last year."

@@ -14,7 +14,7 @@ from django import forms
 from healthpm.lib.cds import CRITERIA, GUIDANCE_EDITIONS, failed_criteria, is_non_device
 from healthpm.lib.imdrf import SIGNIFICANCE_LABELS, SIGNIFICANCES, SITUATION_LABELS, SITUATIONS, imdrf_category
 
-from .base import Finding, GateDefinition, Item
+from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Working
 from .forms_base import DataForm, GateForm, yes_no_field
 
 PATHWAYS = [("510k", "510(k)"), ("de_novo", "De Novo"), ("pma", "PMA"), ("exempt", "Exempt")]
@@ -80,29 +80,39 @@ class RegulatoryForm(GateForm):
     main_form_class = RegulatoryMainForm
 
 
+def regulatory_class(data: dict[str, Any]) -> str:
+    """'non-device', the IMDRF category, 'device' (category not set) or 'unclassified'."""
+    if not (data and all(data.get(key) is not None for key, _ in CRITERIA)):
+        return "unclassified"
+    if not is_device(data):
+        return "non-device"
+    return category(data) or "device"
+
+
 class RegulatoryClassification(GateDefinition):
     form_class = RegulatoryForm
     working_template = "gates/working/imdrf.html"
+    contributes = ("regulatory_class",)
 
     def structured_complete(self, data: dict[str, Any]) -> bool:
         return bool(data) and all(data.get(key) is not None for key, _ in CRITERIA)
 
-    def findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+    def findings(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Finding]:
         found = []
         if self.structured_complete(data) and is_device(data) and not (data.get("clearance_number") or "").strip():
-            found.append(Finding("warn", f"Device (IMDRF category {category(data)}): final launch approval stays blocked "
+            found.append(Finding(Level.WARN, f"Device (IMDRF category {category(data)}): final launch approval stays blocked "
                                          "until a clearance or authorization number is recorded.", "clearance_number"))
         return found
 
-    def final_findings(self, data: dict[str, Any], *, today) -> list[Finding]:
+    def final_findings(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Finding]:
         if self.structured_complete(data) and is_device(data) and not (data.get("clearance_number") or "").strip():
-            return [Finding("block", f"the software is a device (IMDRF category {category(data)}) and no clearance or "
+            return [Finding(Level.BLOCK, f"the software is a device (IMDRF category {category(data)}) and no clearance or "
                                      "authorization number is recorded.", "clearance_number")]
         return []
 
-    def working(self, data: dict[str, Any]) -> dict[str, Any]:
+    def working(self, data: dict[str, Any], ctx: EvaluationContext) -> Working:
         if not self.structured_complete(data):
-            return {}
+            return Working()
         answers = {key: data.get(key) for key, _ in CRITERIA}
         device = not is_non_device(answers)
         facts = [("Classification", "Device (SaMD)" if device else "Non-device clinical decision support")]
@@ -111,13 +121,13 @@ class RegulatoryClassification(GateDefinition):
             if category(data):
                 facts += [("IMDRF category", f"{SITUATION_LABELS[data['situation']]} × "
                                              f"{SIGNIFICANCE_LABELS[data['significance']]} → {category(data)}")]
-        return {"facts": facts, "imdrf": {
+        return Working(facts=tuple(facts), extra={
             "category": category(data), "situation": data.get("situation"), "significance": data.get("significance"),
             "rows": [(SITUATION_LABELS[s], s, [(sig, imdrf_category(s, sig)) for sig in SIGNIFICANCES]) for s in SITUATIONS],
             "columns": [SIGNIFICANCE_LABELS[s] for s in SIGNIFICANCES],
-        } if device else None}
+        } if device else None)
 
-    def describe(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+    def describe(self, data: dict[str, Any], ctx: EvaluationContext) -> list[tuple[str, str]]:
         if not data:
             return []
         yn = {True: "yes", False: "no"}
@@ -131,11 +141,27 @@ class RegulatoryClassification(GateDefinition):
                      ("Adapts after release", yn.get(data.get("adaptive"), "?"))]
         return rows
 
+    def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:
+        return {"regulatory_class": regulatory_class(data)}
+
+    def examples(self, ctx: EvaluationContext) -> Examples:
+        keys = [key for key, _ in CRITERIA]
+        # All four FDA criteria met: non-device clinical decision support.
+        passing = {
+            **{key: True for key in keys}, **{f"{key}_rationale": "Per counsel's memo." for key in keys},
+            "guidance_edition": "2026-01", "situation": "", "significance": "", "pathway": "",
+            "predicate_number": "", "clearance_number": "", "adaptive": None,
+        }
+        # It analyses an image, so it is a device (IMDRF II), and no clearance number is recorded:
+        # the final launch decision stays blocked.
+        blocking = {**passing, keys[0]: False, "situation": "serious", "significance": "drive", "pathway": "510k",
+                    "predicate_number": "K213456", "adaptive": False}
+        return Examples(passing=passing, blocking=blocking)
+
 
 GATE = RegulatoryClassification(
     key="regulatory-classification",
     title="Regulatory classification",
-    order=5,
     purpose=(
         "Whether the software is non-device CDS or a medical device is decided on the four "
         "FDA criteria, and a device has its pathway and clearance before launch."

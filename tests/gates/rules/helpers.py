@@ -4,16 +4,35 @@ Factories and personas come from tests/factories.py and tests/conftest.py; this 
 adds what the structured-content tests need on top.
 """
 
+import importlib
 from datetime import date, timedelta
 
 from django.utils import timezone
 
-from healthpm.gates.models import Gate, GateDecision
+from healthpm.gates import registry
+from healthpm.gates.context import evaluation_context, thresholds
+from healthpm.gates.definitions.base import EvaluationContext
+from healthpm.gates.models import Gate, GateDecision, split_terms
 from healthpm.gates.services import Upload, evidence_add, gate_decide, gate_save_data, gate_submit
 from tests.factories import fresh, pdf_bytes, valid_data
 
-# The rows key of gates whose form has a formset (GateForm.rows_key).
-ROWS_KEY = {"auditable-inputs": "inputs", "baa-phi": "vendors"}
+_reference_data = importlib.import_module("healthpm.gates.migrations.0002_reference_data")
+
+
+def ctx(today: date | None = None) -> EvaluationContext:
+    """A context without the database: the reference data the migration seeds, the thresholds
+    as the settings have them now (tests change them with the `settings` fixture)."""
+    return EvaluationContext(
+        today=today or timezone.localdate(),
+        sources={name: True for name, _ in _reference_data.SOURCE_SYSTEMS},
+        proxies=tuple((label, tuple(split_terms(terms))) for label, terms in _reference_data.PROXIES),
+        thresholds=thresholds(),
+    )
+
+
+# The rows key of gates whose form has a formset (GateForm.rows_key), from the registry.
+ROWS_KEY = {d.key: d.form_class.rows_key for d in registry.all_gates()
+            if d.form_class is not None and d.form_class.row_form_class is not None}
 
 
 def data(key: str, **changes) -> dict:
@@ -93,7 +112,7 @@ def form_for(gate: Gate, answers: dict):
             body.setlist(name, value)
         else:
             body[name] = value
-    return gate.definition.form_class(body, initial=gate.data, gate=gate)
+    return gate.definition.form_class(body, initial=gate.data, gate=gate, context=evaluation_context())
 
 
 def preview_url(gate: Gate) -> str:

@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from healthpm.gates.definitions.auditable_inputs import GATE, proxy_match, proxy_terms
+from healthpm.gates.definitions.auditable_inputs import GATE, proxy_match
 from healthpm.gates.models import ProxyVariable, SourceSystem
 from healthpm.gates.services import gate_save_data
-from tests.factories import InitiativeFactory, fresh, gate_of
+from tests.factories import context, InitiativeFactory, fresh, gate_of
 from tests.gates.rules.helpers import add_pdf, form_for, input_row
 
 pytestmark = pytest.mark.django_db  # approved sources and proxies are reference data in the database
@@ -17,7 +17,7 @@ KEY = "auditable-inputs"
 
 
 def findings(*rows):
-    return GATE.findings({"inputs": list(rows)}, today=TODAY)
+    return GATE.findings({"inputs": list(rows)}, context(today=TODAY))
 
 
 def blocking(*rows) -> list[str]:
@@ -35,7 +35,7 @@ def test_a_clean_input_passes():
 
 
 def test_an_empty_inventory_blocks():
-    assert [f.message for f in GATE.findings({"inputs": []}, today=TODAY) if f.blocks] == [
+    assert [f.message for f in GATE.findings({"inputs": []}, context(today=TODAY)) if f.blocks] == [
         "The input inventory is empty: list every input the model uses."
     ]
 
@@ -127,15 +127,15 @@ def test_gate_blockers_include_the_rules_and_clear_when_fixed(pm):
     add_pdf(gate, pm, "data-dictionary")
 
     gate_save_data(gate=fresh(gate), by=pm, data={"inputs": [input_row("patient_zip_code")]})
-    assert fresh(gate).blockers() == [
+    assert fresh(gate).blockers(context()) == [
         "Input “patient_zip_code” is a known proxy for a protected class or wealth (ZIP / postal code): "
         "write a justification or remove it."
     ]
 
     gate_save_data(gate=fresh(gate), by=pm, data={"inputs": [input_row("patient_zip_code", justification="Routing.")]})
     gate = fresh(gate)
-    assert gate.blockers() == []
-    assert [f.level for f in gate.findings()] == ["warn"]
+    assert gate.blockers(context()) == []
+    assert [f.level for f in gate.findings(context())] == ["warn"]
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -190,10 +190,10 @@ def test_the_form_saves_the_inventory_as_entered(pm):
 
 @pytest.mark.parametrize("name", ["ecg_trace_features", "ziprasidone_dose", "languid_score"])
 def test_proxy_words_inside_other_words_do_not_match(reference_data, name):
-    assert proxy_match(name, proxy_terms()) is None
+    assert proxy_match(name, context().proxies) is None
 
 
 @pytest.mark.parametrize("name, label", [("patient_zip5", "ZIP / postal code"), ("payer_class", "Insurance type"),
                                          ("preferred-language", "Preferred language"), ("Race", "Race")])
 def test_proxy_words_match_whole_words_of_the_input_name(reference_data, name, label):
-    assert proxy_match(name, proxy_terms()) == label
+    assert proxy_match(name, context().proxies) == label

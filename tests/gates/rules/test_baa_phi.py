@@ -8,15 +8,15 @@ from django.utils import timezone
 
 from healthpm.gates.definitions.baa_phi import GATE
 from healthpm.gates.services import gate_save_data
-from tests.factories import InitiativeFactory, fresh, gate_of
-from tests.gates.rules.helpers import add_pdf, data, form_for, vendor_row
+from tests.factories import context, InitiativeFactory, fresh, gate_of
+from tests.gates.rules.helpers import ctx, add_pdf, data, form_for, vendor_row
 
 TODAY = date(2026, 6, 15)
 KEY = "baa-phi"
 
 
 def blocking(answers, today=TODAY) -> list[str]:
-    return [f.message for f in GATE.findings(answers, today=today) if f.blocks]
+    return [f.message for f in GATE.findings(answers, ctx(today)) if f.blocks]
 
 
 def with_vendor(**vendor) -> dict:
@@ -44,9 +44,9 @@ def test_baa_expiry_through_gate_blockers_as_the_calendar_turns(pm):
 
     with time_machine.travel(datetime(2030, 3, 31, 23, 0, tzinfo=dt_timezone.utc), tick=False):
         assert timezone.localdate() == date(2030, 3, 31)
-        assert fresh(gate).blockers() == []
+        assert fresh(gate).blockers(context()) == []
     with time_machine.travel(datetime(2030, 4, 1, 9, 0, tzinfo=dt_timezone.utc), tick=False):
-        assert fresh(gate).blockers() == [
+        assert fresh(gate).blockers(context()) == [
             "BAA for Acme Transcribe expired on 2030-03-31 — upload the renewed agreement."
         ]
 
@@ -67,7 +67,7 @@ def test_a_phi_vendor_makes_the_baa_evidence_item_required(pm):
     gate = gate_of(InitiativeFactory(owner=pm), KEY)
     gate_save_data(gate=gate, by=pm, data=with_vendor(baa_expiry="2030-01-01"))
 
-    assert "Business associate agreements" in [item.label for item in fresh(gate).missing_items()]
+    assert "Business associate agreements" in [item.label for item in fresh(gate).missing_items(context())]
 
 
 # --- PHI handling ---------------------------------------------------------------------------
@@ -77,7 +77,7 @@ def test_a_vendor_that_may_train_on_the_data_blocks():
     assert blocking(answers) == [
         "A vendor may train its own models on the data: remove that right from the contract before launch."
     ]
-    assert GATE.findings(answers, today=TODAY)[0].field == "vendor_may_train"
+    assert GATE.findings(answers, ctx(TODAY))[0].field == "vendor_may_train"
 
 
 def test_identified_phi_without_minimum_necessary_justification_blocks():

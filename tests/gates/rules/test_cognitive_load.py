@@ -7,8 +7,8 @@ import pytest
 
 from healthpm.gates.definitions.cognitive_load import GATE, compute
 from healthpm.gates.services import gate_save_data
-from tests.factories import InitiativeFactory, fresh, gate_of
-from tests.gates.rules.helpers import add_pdf, data, form_for
+from tests.factories import context, InitiativeFactory, fresh, gate_of
+from tests.gates.rules.helpers import ctx, add_pdf, data, form_for
 
 TODAY = date(2026, 6, 15)
 KEY = "cognitive-load"
@@ -20,7 +20,7 @@ def load(before, after, clicks, seconds, cases=20.0, **changes) -> dict:
 
 
 def blocking(answers) -> list[str]:
-    return [f.message for f in GATE.findings(answers, today=TODAY) if f.blocks]
+    return [f.message for f in GATE.findings(answers, ctx(TODAY)) if f.blocks]
 
 
 def test_one_added_second_per_case_is_a_net_increase_and_blocks():
@@ -31,7 +31,7 @@ def test_one_added_second_per_case_is_a_net_increase_and_blocks():
         "Net load increases by 0.02 minutes per case (1 minutes a day at 60 cases): "
         "remove interactions or show a measured saving that outweighs them."
     ]
-    assert GATE.findings(answers, today=TODAY)[0].field == "after_minutes"
+    assert GATE.findings(answers, ctx(TODAY))[0].field == "after_minutes"
 
 
 def test_no_change_in_load_passes():
@@ -50,16 +50,16 @@ def test_a_net_saving_passes_and_the_working_shows_the_arithmetic():
     answers = load(6.0, 4.0, 200.0, 0.4, cases=10.0)  # −2 min + 0.4 s × 200 (80 s) = −0.67 min a case
 
     assert blocking(answers) == []
-    working = GATE.working(answers)
-    assert working["steps"][0].substituted == "0.4 s × 200"
-    assert working["steps"][0].value == 80.0
-    assert working["verdict"] == "Net −0.67 min per case, −7 min a day: saves or keeps time per case."
+    working = GATE.working(answers, ctx())
+    assert working.steps[0].substituted == "0.4 s × 200"
+    assert working.steps[0].value == 80.0
+    assert working.verdict == "Net −0.67 min per case, −7 min a day: saves or keeps time per case."
 
 
 def test_work_moving_from_a_nurse_to_a_medical_assistant_warns():
     answers = load(6.0, 5.0, 0.0, 0.0, roles_before=["registered_nurse"], roles_after=["medical_assistant"])
 
-    findings = GATE.findings(answers, today=TODAY)
+    findings = GATE.findings(answers, ctx(TODAY))
 
     assert [(f.level, f.field) for f in findings] == [("warn", "roles_after")]
     assert findings[0].message == (
@@ -70,7 +70,7 @@ def test_work_moving_from_a_nurse_to_a_medical_assistant_warns():
 
 def test_work_moving_to_an_equally_or_better_trained_role_does_not_warn():
     assert GATE.findings(load(6.0, 5.0, 0.0, 0.0, roles_before=["registered_nurse"],
-                              roles_after=["pharmacist", "registered_nurse"]), today=TODAY) == []
+                              roles_after=["pharmacist", "registered_nurse"]), ctx(TODAY)) == []
 
 
 @pytest.mark.django_db
@@ -79,10 +79,10 @@ def test_gate_blockers_on_both_sides_of_zero(pm):
     add_pdf(gate, pm, "time-on-task-study")
 
     gate_save_data(gate=fresh(gate), by=pm, data=load(6.0, 6.0, 0.0, 1.0))
-    assert fresh(gate).blockers() == []
+    assert fresh(gate).blockers(context()) == []
 
     gate_save_data(gate=fresh(gate), by=pm, data=load(6.0, 6.0, 1.0, 1.0))
-    [message] = fresh(gate).blockers()
+    [message] = fresh(gate).blockers(context())
     assert message.startswith("Net load increases by 0.02 minutes per case")
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from healthpm.gates.definitions.false_positive_cost import GATE, compute
 from healthpm.gates.services import gate_save_data
-from tests.factories import InitiativeFactory, fresh, gate_of
-from tests.gates.rules.helpers import add_pdf, data, form_for
+from tests.factories import context, InitiativeFactory, fresh, gate_of
+from tests.gates.rules.helpers import ctx, add_pdf, data, form_for
 
 TODAY = date(2026, 6, 15)
 KEY = "false-positive-cost"
@@ -32,7 +32,7 @@ def measured(rate: str, **changes) -> dict:
 
 
 def blocking(answers) -> list[str]:
-    return [f.message for f in GATE.findings(answers, today=TODAY) if f.blocks]
+    return [f.message for f in GATE.findings(answers, ctx(TODAY)) if f.blocks]
 
 
 # --- the threshold, to the cent -------------------------------------------------------------
@@ -58,7 +58,7 @@ def test_the_worked_example_is_blocked_with_the_excess_and_what_would_pass():
     assert round(result.false_alerts_per_day, 1) == 29.4
     assert result.cost_per_month == Decimal("7350.00")
     assert blocking(WORKED) == [WORKED_MESSAGE]
-    assert GATE.findings(WORKED, today=TODAY)[0].field == "cost"
+    assert GATE.findings(WORKED, ctx(TODAY))[0].field == "cost"
 
 
 def test_the_threshold_is_a_setting(settings):
@@ -74,7 +74,7 @@ def test_a_cheap_alert_load_passes_and_the_working_says_so():
     answers = data(KEY)  # 10 alerts/day, PPV 0.5, 5 min at $60/h → $750
 
     assert blocking(answers) == []
-    assert GATE.working(answers)["verdict"] == "$750.00 a month against a threshold of $5,000.00: within the threshold."
+    assert GATE.working(answers, ctx()).verdict == "$750.00 a month against a threshold of $5,000.00: within the threshold."
 
 
 # --- through the gate -----------------------------------------------------------------------
@@ -85,10 +85,10 @@ def test_gate_blockers_follow_the_threshold_on_both_sides(pm):
     add_pdf(gate, pm, "time-motion-study")
 
     gate_save_data(gate=fresh(gate), by=pm, data=measured("50.00"))
-    assert fresh(gate).blockers() == []
+    assert fresh(gate).blockers(context()) == []
 
     gate_save_data(gate=fresh(gate), by=pm, data=WORKED)
-    assert fresh(gate).blockers() == [WORKED_MESSAGE]
+    assert fresh(gate).blockers(context()) == [WORKED_MESSAGE]
 
 
 @pytest.mark.django_db

@@ -7,14 +7,14 @@ from django.utils import timezone
 
 from healthpm.gates.definitions.paper_fallback import GATE
 from healthpm.gates.services import gate_save_data
-from tests.factories import InitiativeFactory, fresh, gate_of
-from tests.gates.rules.helpers import add_pdf, data, form_for
+from tests.factories import context, InitiativeFactory, fresh, gate_of
+from tests.gates.rules.helpers import ctx, add_pdf, data, form_for
 
 TODAY = date(2026, 6, 15)
 
 
 def blocking(answers, today=TODAY) -> list[str]:
-    return [f.message for f in GATE.findings(answers, today=today) if f.blocks]
+    return [f.message for f in GATE.findings(answers, ctx(today)) if f.blocks]
 
 
 def drilled(days_ago: int, today=TODAY, **changes) -> dict:
@@ -32,7 +32,7 @@ def test_a_drill_366_days_old_blocks_naming_its_date_and_age():
     assert blocking(answers) == [
         "The last downtime drill (2025-06-14) is 366 days old; the limit is 365 days. Run a drill and record it."
     ]
-    assert GATE.findings(answers, today=TODAY)[0].field == "last_drill_date"
+    assert GATE.findings(answers, ctx(TODAY))[0].field == "last_drill_date"
 
 
 def test_the_drill_age_limit_is_a_setting(settings):
@@ -54,10 +54,10 @@ def test_drill_age_blocks_through_gate_blockers_on_both_sides_of_the_boundary(pm
         add_pdf(gate, pm, item)
 
     gate_save_data(gate=fresh(gate), by=pm, data=drilled(365, today=today))
-    assert fresh(gate).blockers(today=today) == []
+    assert fresh(gate).blockers(context(today=today)) == []
 
     gate_save_data(gate=fresh(gate), by=pm, data=drilled(366, today=today))
-    assert fresh(gate).blockers(today=today) == [
+    assert fresh(gate).blockers(context(today=today)) == [
         f"The last downtime drill ({(today - timedelta(days=366)).isoformat()}) is 366 days old; the limit is 365 days. "
         "Run a drill and record it."
     ]
@@ -83,7 +83,7 @@ def test_a_checklist_that_does_not_cover_every_decision_blocks():
 
 
 def test_no_outage_replay_only_warns():
-    findings = GATE.findings(drilled(10, outage_replay=False, outage_replay_reference=""), today=TODAY)
+    findings = GATE.findings(drilled(10, outage_replay=False, outage_replay_reference=""), ctx(TODAY))
 
     assert [(f.level, f.field) for f in findings] == [("warn", "outage_replay")]
 
@@ -96,14 +96,14 @@ def test_without_a_procedure_or_paper_checklist_the_gate_is_blocked(pm):
     add_pdf(gate, pm, "drill-record")
 
     gate = fresh(gate)
-    assert [item.label for item in gate.missing_items()] == ["Documented downtime procedure", "Paper checklist"]
-    blockers = gate.blockers()
+    assert [item.label for item in gate.missing_items(context())] == ["Documented downtime procedure", "Paper checklist"]
+    blockers = gate.blockers(context())
     assert len(blockers) == 2
     assert "Documented downtime procedure" in blockers[0] and "Paper checklist" in blockers[1]
 
     add_pdf(gate, pm, "downtime-procedure")
     add_pdf(gate, pm, "paper-checklist")
-    assert fresh(gate).blockers() == []
+    assert fresh(gate).blockers(context()) == []
 
 
 # --- the form -------------------------------------------------------------------------------

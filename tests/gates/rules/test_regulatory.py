@@ -10,8 +10,8 @@ from healthpm.approvals.models import Signature
 from healthpm.approvals.services import final_decision_blockers
 from healthpm.gates.definitions.regulatory_classification import GATE, category, is_device
 from healthpm.gates.models import GateStatus
-from tests.factories import CDS_KEYS, InitiativeFactory, fresh, gate_of
-from tests.gates.rules.helpers import add_pdf, approve, data, form_for
+from tests.factories import context, CDS_KEYS, InitiativeFactory, fresh, gate_of
+from tests.gates.rules.helpers import ctx, add_pdf, approve, data, form_for
 
 TODAY = date(2026, 6, 15)
 KEY = "regulatory-classification"
@@ -31,11 +31,11 @@ def test_all_four_criteria_met_is_non_device_cds_with_no_imdrf_category():
 
     assert not is_device(answers)
     assert category(answers) is None
-    working = GATE.working(answers)
-    assert working["facts"] == [("Classification", "Non-device clinical decision support")]
-    assert working["imdrf"] is None
-    assert GATE.findings(answers, today=TODAY) == []
-    assert GATE.final_findings(answers, today=TODAY) == []
+    working = GATE.working(answers, ctx())
+    assert working.facts == (("Classification", "Non-device clinical decision support"),)
+    assert working.extra is None
+    assert GATE.findings(answers, ctx(TODAY)) == []
+    assert GATE.final_findings(answers, ctx(TODAY)) == []
 
 
 @pytest.mark.parametrize("failed", CDS_KEYS)
@@ -51,9 +51,9 @@ def test_the_imdrf_category_is_computed_from_situation_and_significance(situatio
     answers = device(situation=situation, significance=significance)
 
     assert category(answers) == expected
-    facts = dict(GATE.working(answers)["facts"])
+    facts = dict(GATE.working(answers, ctx()).facts)
     assert facts["IMDRF category"].endswith(f"→ {expected}")
-    assert GATE.working(answers)["imdrf"]["category"] == expected
+    assert GATE.working(answers, ctx()).extra["category"] == expected
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -133,7 +133,7 @@ def test_each_criterion_needs_a_rationale(pm):
 
 # --- clearance: warns on the gate, blocks the final approval --------------------------------
 def test_a_device_without_clearance_only_warns_at_gate_level():
-    findings = GATE.findings(device(), today=TODAY)
+    findings = GATE.findings(device(), ctx(TODAY))
 
     assert [(f.level, f.field) for f in findings] == [("warn", "clearance_number")]
     assert "IMDRF category IV" in findings[0].message
@@ -145,7 +145,7 @@ def test_a_device_without_clearance_can_be_approved_but_blocks_the_final_decisio
     gate = approve(gate_of(initiative, KEY), pm, compliance, device())
 
     assert gate.status == GateStatus.APPROVED
-    assert [f.message for f in GATE.final_findings(gate.data, today=TODAY) if f.blocks] == [
+    assert [f.message for f in GATE.final_findings(gate.data, ctx(TODAY)) if f.blocks] == [
         "the software is a device (IMDRF category IV) and no clearance or authorization number is recorded."]
     problems = final_decision_blockers(initiative, [gate], meaning=Signature.Meaning.APPROVED)
     assert problems == ["“Regulatory classification”: the software is a device (IMDRF category IV) and no "
@@ -159,7 +159,7 @@ def test_a_device_with_a_clearance_number_does_not_block_the_final_decision(pm, 
     initiative = InitiativeFactory(owner=pm)
     gate = approve(gate_of(initiative, KEY), pm, compliance, device(clearance_number="K241234"))
 
-    assert GATE.final_findings(gate.data, today=TODAY) == []
+    assert GATE.final_findings(gate.data, ctx(TODAY)) == []
     assert final_decision_blockers(initiative, [gate], meaning=Signature.Meaning.APPROVED) == []
 
 
@@ -172,16 +172,16 @@ def test_an_adaptive_device_requires_a_pccp(pm):
     add_pdf(gate, pm, "counsel-memo")
 
     gate_save_data(gate=fresh(gate), by=pm, data=device(adaptive=False))
-    assert fresh(gate).blockers() == []
+    assert fresh(gate).blockers(context()) == []
 
     gate_save_data(gate=fresh(gate), by=pm, data=device(adaptive=True))
     gate = fresh(gate)
-    assert [item.key for item in gate.missing_items()] == ["pccp"]
-    [message] = gate.blockers()
+    assert [item.key for item in gate.missing_items(context())] == ["pccp"]
+    [message] = gate.blockers(context())
     assert "Predetermined Change Control Plan (PCCP)" in message
 
     add_pdf(gate, pm, "pccp")
-    assert fresh(gate).blockers() == []
+    assert fresh(gate).blockers(context()) == []
 
 
 def test_an_adaptive_non_device_needs_no_pccp():

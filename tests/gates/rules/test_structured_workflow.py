@@ -6,7 +6,7 @@ import pytest
 from healthpm.audit.models import AuditEvent
 from healthpm.gates.models import GateDecision, GateStatus
 from healthpm.gates.services import gate_save_data
-from tests.factories import InitiativeFactory, db_state, fresh, gate_of, submitted_gate, valid_data
+from tests.factories import context, InitiativeFactory, db_state, fresh, gate_of, submitted_gate, valid_data
 from tests.gates.rules.helpers import approve, data, input_row, page_post, post_body, preview_url, vendor_row
 
 pytestmark = pytest.mark.django_db
@@ -178,13 +178,13 @@ def test_only_the_team_can_save_answers(pm, login, request, user, status):
 # --- structured data is part of the approval ------------------------------------------------
 def test_valid_saved_data_evidences_the_structured_item(pm):
     gate = gate_of(InitiativeFactory(owner=pm), "false-positive-cost")
-    assert "burden-calculation" in [i.key for i in gate.missing_items()]
+    assert "burden-calculation" in [i.key for i in gate.missing_items(context())]
 
     gate_save_data(gate=gate, by=pm, data=data(gate.key, minutes_per_false_alert=None))  # incomplete: no result
-    assert "burden-calculation" in [i.key for i in fresh(gate).missing_items()]
+    assert "burden-calculation" in [i.key for i in fresh(gate).missing_items(context())]
 
     gate_save_data(gate=fresh(gate), by=pm, data=valid_data(gate.key))
-    assert "burden-calculation" not in [i.key for i in fresh(gate).missing_items()]
+    assert "burden-calculation" not in [i.key for i in fresh(gate).missing_items(context())]
 
 
 @pytest.mark.parametrize("key", GATE_KEYS)

@@ -3,9 +3,9 @@
 1. Creates a scratch database through Django's own test-database machinery: on PostgreSQL
    `<NAME>_bench` on the same server, on SQLite a temporary file; it is dropped at the end.
 2. Grows a synthetic portfolio to each size (default 200, 2,000, 20,000 initiatives) with
-   `bulk_create` — six gates each with realistic answers, ~2 pieces of evidence per
-   gate, decisions with review times, and the dashboard facts computed by the same
-   `compute_facts` the services use.
+   `bulk_create` — the current checklist's gates, each with its own example answers
+   (passing or blocking), ~2 pieces of evidence per gate, decisions with review times,
+   and the dashboard facts computed by the same `compute_facts` the services use.
 3. Renders /dashboard/ through the test client as a signed-in leader: queries counted
    once, then `--runs` timed renders (median and p95), and the page's own SQL replayed
    bare on a cursor for the floor. Prints one JSON line per size.
@@ -37,15 +37,13 @@ from healthpm.accounts import roles
 from healthpm.dashboard.facts import compute_facts
 from healthpm.dashboard.models import BaaFact, PortfolioFacts, ReviewTime
 from healthpm.gates import registry
-from healthpm.gates.models import Evidence, Gate, GateDecision, GateStatus, SourceSystem
+from healthpm.gates.context import evaluation_context
+from healthpm.gates.models import Evidence, Gate, GateDecision, GateStatus
 from healthpm.initiatives.models import CareSetting, ClinicalArea, Initiative, Status
-from healthpm.lib.cds import CRITERIA
 
 GOAL_QUERIES = 15
 STATUS_WEIGHTS = [(Status.DRAFT, 20), (Status.IN_REVIEW, 35), (Status.CHANGES_REQUESTED, 12),
                   (Status.READY, 8), (Status.APPROVED, 20), (Status.REJECTED, 5)]
-SITUATIONS = ["critical", "serious", "non_serious"]
-SIGNIFICANCES = ["treat_or_diagnose", "drive", "inform"]
 
 
 def log(message: str) -> None:
@@ -59,8 +57,7 @@ class Portfolio:
         self.rng = rng
         self.today = timezone.localdate()
         self.now = timezone.now()
-        self.sources = dict(SourceSystem.objects.values_list("name", "approved"))
-        self.source_names = [*self.sources, "Departmental spreadsheet"]  # one unapproved source
+        self.ctx = evaluation_context()
         User = get_user_model()
         pm_group = Group.objects.get(name=roles.PRODUCT_MANAGER)
         self.pms = []
@@ -73,55 +70,17 @@ class Portfolio:
         self.officer.groups.add(Group.objects.get(name=roles.COMPLIANCE))
         self.leader, _ = User.objects.get_or_create(username="bench-leader", defaults={"email": "l@hospital.example"})
         self.leader.groups.add(Group.objects.get(name=roles.LEADERSHIP))
-        self.definitions = registry.gates_for(registry.CURRENT_VERSION)
+        self.checklist = registry.current()
+        self.definitions = self.checklist.gates
 
     def count(self) -> int:
         return Initiative.objects.count()
 
     # --- gate answers ---------------------------------------------------------------------
-    def data(self, key: str) -> dict:
-        rng, today = self.rng, self.today
-        if key == "auditable-inputs":
-            return {"inputs": [{
-                "name": f"feature_{j}", "source_system": rng.choice(self.source_names) if rng.random() < .1 else "EHR",
-                "source_field": f"TABLE.FIELD_{j}", "timestamped": rng.random() > .08, "available_at_prediction": True,
-                "contains_phi": rng.random() < .5, "justification": "", "notes": "",
-            } for j in range(rng.randint(3, 12))]}
-        if key == "false-positive-cost":
-            return {"mode": "measured", "alerts_per_day": round(rng.uniform(2, 80), 1), "ppv": round(rng.uniform(.05, .6), 2),
-                    "evaluated_per_day": None, "population_unit": "patient-days", "sensitivity": None,
-                    "specificity": None, "prevalence": None, "volume_source": "Silent-mode run",
-                    "minutes_per_false_alert": round(rng.uniform(1, 8), 1), "responder_role": "RN",
-                    "hourly_rate": f"{rng.randint(45, 120)}.00", "days_per_month": 30, "shift_hours": 8.0}
-        if key == "paper-fallback":
-            return {"procedure_owner": "Nurse manager", "notification_path": "Overhead page",
-                    "checklist_covers_all_decisions": True,
-                    "last_drill_date": (today - timedelta(days=rng.randint(5, 520))).isoformat(),
-                    "drill_outcome": "failed" if rng.random() < .05 else "passed", "drill_notes": "",
-                    "outage_replay": True, "outage_replay_reference": "INC-1"}
-        if key == "cognitive-load":
-            return {"task": "Review", "before_minutes": 6.0, "after_minutes": 5.0, "cases_measured": 40,
-                    "method": "time_motion", "added_interactions": 2.0, "seconds_per_interaction": 3.0,
-                    "cases_per_day": 20.0, "roles_before": ["registered_nurse"], "roles_after": ["registered_nurse"]}
-        if key == "regulatory-classification":
-            device = rng.random() < .4
-            answers = {k: True for k, _ in CRITERIA}
-            if device:
-                answers[CRITERIA[0][0]] = False
-            return {**answers, **{f"{k}_rationale": "Per counsel." for k, _ in CRITERIA}, "guidance_edition": "2026-01",
-                    "situation": rng.choice(SITUATIONS) if device else "",
-                    "significance": rng.choice(SIGNIFICANCES) if device else "",
-                    "pathway": "510k" if device else "", "predicate_number": "K213456" if device else "",
-                    "clearance_number": "", "adaptive": False if device else None}
-        if key == "baa-phi":
-            vendors = [{"name": f"Vendor {j}", "service": "hosting", "touches_phi": True, "baa_evidence": "1",
-                        "baa_effective": (today - timedelta(days=400)).isoformat(),
-                        "baa_expiry": (today + timedelta(days=rng.randint(-40, 700))).isoformat()}
-                       for j in range(rng.randint(0, 3))]
-            return {"identifiers": ["names"] if vendors else [], "deidentification": "none" if vendors else "safe_harbor",
-                    "minimum_necessary": "Needed for matching." if vendors else "", "retention": "30 days",
-                    "vendor_may_train": False, "vendors": vendors}
-        return {}
+    def data(self, definition) -> dict:
+        """Each gate's own example answers (its `examples` hook): mostly passing, one in five blocking."""
+        examples = definition.examples(self.ctx)
+        return dict(examples.blocking if self.rng.random() < .2 else examples.passing)
 
     def gate_statuses(self, status: str) -> list[str]:
         rng, n = self.rng, len(self.definitions)
@@ -154,20 +113,21 @@ class Portfolio:
             Initiative(slug=f"bench-{i}", title=f"Bench initiative {i:05d}", summary="Synthetic.",
                        clinical_area=rng.choice(areas), intended_use="Synthetic.", intended_users="Nurses",
                        care_setting=CareSetting.INPATIENT, owner=rng.choice(self.pms),
-                       status=rng.choices(statuses, weights)[0])
+                       status=rng.choices(statuses, weights)[0], checklist_version=self.checklist.version)
             for i in range(start, end)
         ], batch_size=2000)
         gates, facts_rows, baa_rows = [], [], []
         for initiative in initiatives:
             data_by_key = {}
-            for definition, gate_status in zip(self.definitions, self.gate_statuses(initiative.status)):
-                data = {} if gate_status == GateStatus.NOT_STARTED else self.data(definition.key)
+            for position, (definition, gate_status) in enumerate(
+                    zip(self.definitions, self.gate_statuses(initiative.status)), start=1):
+                data = {} if gate_status == GateStatus.NOT_STARTED else self.data(definition)
                 data_by_key[definition.key] = data
                 submitted = gate_status in (GateStatus.SUBMITTED, GateStatus.APPROVED, GateStatus.REJECTED)
-                gates.append(Gate(initiative=initiative, key=definition.key, order=definition.order, status=gate_status,
+                gates.append(Gate(initiative=initiative, key=definition.key, order=position, status=gate_status,
                                   data=data, submitted_at=now - timedelta(days=rng.randint(1, 60)) if submitted else None,
                                   submitted_by=initiative.owner if submitted else None))
-            facts = compute_facts(data_by_key, self.sources)
+            facts = compute_facts(self.checklist.version, data_by_key, self.ctx)
             facts_rows.append(PortfolioFacts(initiative=initiative, **facts.row()))
             baa_rows += [BaaFact(initiative=initiative, vendor=v, expiry=e) for v, e in facts.baas]
         Gate.objects.bulk_create(gates, batch_size=5000)
