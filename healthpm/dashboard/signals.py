@@ -7,15 +7,15 @@ when a gate is saved; an administrator approving or un-approving a source system
 for every initiative at once, so the facts are refreshed after that change commits.
 """
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from healthpm.core.tasks import enqueue_on_commit
 from healthpm.gates.models import SourceSystem
 from healthpm.gates.signals import gate_data_saved, gate_decided
 
 from .facts import record_review_time, refresh_facts
-from .tasks import queue_refresh
+from .tasks import refresh_portfolio_facts
 
 
 @receiver(gate_data_saved, dispatch_uid="dashboard_gate_data_saved")
@@ -33,4 +33,5 @@ def _gate_decided(sender, *, decision, submitted_at, **kwargs):
 def _source_systems_changed(sender, **kwargs):
     if kwargs.get("raw"):
         return  # loaddata: the facts are rebuilt by refresh_portfolio_facts afterwards
-    transaction.on_commit(queue_refresh)
+    enqueue_on_commit(refresh_portfolio_facts, pending="portfolio facts not refreshed now",
+                      catch_up="the nightly beat run of refresh_portfolio_facts refreshes them")

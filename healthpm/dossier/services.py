@@ -18,6 +18,7 @@ from django.utils import timezone
 from healthpm import access
 from healthpm.approvals.services import current_signature
 from healthpm.audit.services import record
+from healthpm.core.tasks import enqueue_on_commit
 from healthpm.initiatives.models import Initiative, Status
 
 from . import render, signing
@@ -32,21 +33,12 @@ class Request:
     dossier: Dossier
     queued: bool | None = None  # None until the commit hook ran; False when the broker refused
 
+    def record_queued(self, queued: bool) -> None:
+        self.queued = queued
+
 
 def _next_version(initiative: Initiative) -> int:
     return (Dossier.objects.filter(initiative=initiative).aggregate(v=Max("version"))["v"] or 0) + 1
-
-
-def _queue(request: Request) -> None:
-    from .tasks import generate_dossier
-
-    try:
-        generate_dossier.delay(request.dossier.pk)
-    except Exception as exc:  # broker down: the row stays pending for render_pending_dossiers
-        log.warning("dossier %s stays pending, could not queue: %s", request.dossier.pk, exc)
-        request.queued = False
-    else:
-        request.queued = True
 
 
 def dossier_request(*, initiative: Initiative, by) -> Request:
@@ -61,7 +53,11 @@ def dossier_request(*, initiative: Initiative, by) -> Request:
         record("dossier_requested", actor=by, obj=dossier, initiative=initiative,
                after={"version": dossier.version, "initiative_status": initiative.status})
         request = Request(dossier)
-        transaction.on_commit(lambda: _queue(request))
+        # By name: dossier.tasks imports this module.
+        enqueue_on_commit("healthpm.dossier.tasks.generate_dossier", dossier.pk,
+                          pending=f"dossier {dossier.pk} stays pending",
+                          catch_up="the beat sweeper render_pending_dossiers renders it",
+                          on_result=request.record_queued)
     return request
 
 

@@ -1,15 +1,14 @@
 """Queue e-mail through the outbox: rows in the caller's transaction, sending after commit."""
 
-import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
-from .models import Notification
+from healthpm.core.tasks import enqueue_on_commit
 
-log = logging.getLogger(__name__)
+from .models import Notification
 
 
 def notify(recipients: Iterable, *, subject: str, template: str, context: dict, dedupe_key: str | None = None) -> list[Notification]:
@@ -40,18 +39,8 @@ def notify(recipients: Iterable, *, subject: str, template: str, context: dict, 
                 raise
             continue  # the other run queued this reminder
         created.append(note)
-    ids = [n.pk for n in created]
-    if ids:
-        transaction.on_commit(lambda: enqueue_sending(ids))
+    for note in created:  # one task per row: each is tried, and logged if refused, on its own
+        enqueue_on_commit("healthpm.notifications.tasks.send_notification", note.pk,
+                          pending=f"notification {note.pk} left pending",
+                          catch_up="the beat sweeper send_pending_notifications sends it")
     return created
-
-
-def enqueue_sending(ids: list[int]) -> None:
-    """Hand the rows to Celery; if the broker is down they stay pending for the sweeper."""
-    from .tasks import send_notification
-
-    for pk in ids:
-        try:
-            send_notification.delay(pk)
-        except Exception as exc:  # broker unreachable: the outbox row keeps the work
-            log.warning("notification %s left pending, broker unavailable: %s", pk, exc)

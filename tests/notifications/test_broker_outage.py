@@ -40,3 +40,33 @@ def test_submitting_while_the_broker_is_down_saves_and_redirects(pm, compliance,
     note.refresh_from_db()
     assert note.sent_at is not None
     assert [m.to for m in mail.outbox] == [[compliance.email]]
+
+
+def test_each_row_is_handed_over_on_its_own_so_one_refusal_leaves_the_others_queued(
+        pm, pm2, compliance, caplog, monkeypatch, django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError
+
+    from healthpm.notifications import tasks
+    from healthpm.notifications.services import notify
+
+    tried, queued = [], []
+
+    def first_refused(pk):
+        tried.append(pk)
+        if len(tried) == 1:
+            raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+        queued.append(pk)
+
+    monkeypatch.setattr(tasks.send_notification, "delay", first_refused)
+    gate = gate_of(InitiativeFactory(owner=pm), "auditable-inputs")
+    with django_capture_on_commit_callbacks(execute=True):
+        notes = notify([pm, pm2, compliance], subject="Review requested", template="gate_submitted",
+                       context={"gate": gate, "initiative": gate.initiative, "by": pm})
+
+    refused, *others = [n.pk for n in notes]
+    assert tried == [refused, *others] and queued == others and len(others) == 2
+    assert [m for m in caplog.messages if "left pending" in m] == [
+        f"notification {refused} left pending, broker unavailable: could not queue "
+        f"healthpm.notifications.tasks.send_notification({refused}) "
+        "(Error 111 connecting to redis:6379. Connection refused.); "
+        "the beat sweeper send_pending_notifications sends it"]
