@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "healthpm.notifications",
     "healthpm.dashboard",
     "healthpm.dossier",
+    "healthpm.demo",
 ]
 
 MIDDLEWARE = [

@@ -20,9 +20,11 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from healthpm.accounts import demo_data, demo_files, roles
+from healthpm.accounts import roles
 from healthpm.approvals.services import initiative_sign
 from healthpm.core.errors import WorkflowError
+from healthpm.demo import data as demo_data
+from healthpm.demo import files as demo_files
 from healthpm.gates.models import Evidence, Gate
 from healthpm.gates.services import Upload, evidence_add, gate_decide, gate_save_data, gate_submit
 from healthpm.initiatives.models import Initiative

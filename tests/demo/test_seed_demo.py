@@ -6,11 +6,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from healthpm.accounts import demo_data, roles
+from healthpm.accounts import roles
 from healthpm.approvals.models import Signature
 from healthpm.approvals.services import final_decision_blockers
 from healthpm.audit.models import AuditEvent
 from healthpm.audit.services import verify_chain
+from healthpm.demo import data as demo_data
 from healthpm.gates.models import Evidence, Gate, GateDecision
 from tests.factories import context
 from healthpm.initiatives.models import Initiative

@@ -1,8 +1,8 @@
 """Evidence documents for the demo, generated on the fly (nothing binary is committed).
 
-Each builder takes the facts of one piece of evidence (from `demo_data`) and its dates and
-returns the bytes of a small but real document: PDFs rendered with WeasyPrint, CSVs
-written with the csv module. Every page says it is fictitious demo data.
+Each builder takes the facts of one piece of evidence (from `healthpm.demo.data`) and its
+dates and returns the bytes of a small but real document: PDFs rendered with WeasyPrint,
+CSVs written with the csv module. Every page says it is fictitious demo data.
 """
 
 import csv
