@@ -29,6 +29,11 @@ run: install
 test: install
 	$(PY) -m pytest
 
+# The inner loop: no browser journeys (Chromium, axe-core) and no integration tests (real
+# broker, Celery worker or gunicorn processes). `make test` stays the whole suite.
+test-fast: install
+	$(PY) -m pytest -m "not browser and not integration"
+
 lock:
 	$(PYTHON) -m venv /tmp/healthpm-lock && /tmp/healthpm-lock/bin/pip install --quiet ".[test]" \
 	  && /tmp/healthpm-lock/bin/pip freeze --exclude healthpm > requirements.lock

@@ -5,6 +5,11 @@ Every pattern of the URLconf, the Django admin's included, is requested with rea
 is compared with the tables below. A new URL fails until it is added here; a row whose URL
 is gone fails too. A refused request must not write to the database, and no request may
 end in a server error (the test client re-raises it).
+
+STYLE.md asks every view test to cover the allowed persona and at least one refused one:
+this matrix is the refused persona for every view. View tests elsewhere cover the allowed
+persona and keep a refusal only when it checks more than the status: a message the user
+reads, a service-level refusal, separation of duties, what a page shows to whom.
 """
 
 import pytest

@@ -130,15 +130,3 @@ def test_a_reason_with_a_control_character_is_refused_saying_so(pm, compliance, 
     assert "Reason for reopening: Remove the invisible control character U+0000 at character 6" in page.content.decode()
     assert "Give the reason for reopening" not in page.content.decode()
     assert Initiative.objects.get(pk=initiative.pk).status == Status.APPROVED
-
-
-@pytest.mark.parametrize("persona", ["pm", "pm2", "leader"])
-def test_only_compliance_reopens(pm, compliance, persona, request, login):
-    initiative = signed_initiative(pm, compliance)
-    client = login(request.getfixturevalue(persona))
-    before = db_state(initiative)
-
-    response = client.post(reverse("approvals:reopen", args=[initiative.slug]), {"reason": "I want to change it."})
-
-    assert response.status_code == 403
-    assert db_state(initiative) == before

@@ -28,6 +28,16 @@ TIMEOUT_MS = 20_000
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(config, items):
+    """Everything in this folder drives Chromium, so `-m "not browser"` (make test-fast) leaves it
+    out even when a new module forgets its pytestmark. The hook sees the whole session's items."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 

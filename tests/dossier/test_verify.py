@@ -121,9 +121,3 @@ def test_an_empty_upload_is_refused_with_a_message(login, leader):
 
     assert page.status_code == 400
     assert "empty" in page.content.decode()
-
-
-def test_the_verify_page_requires_signing_in(client):
-    response = client.get(reverse("dossier:verify"))
-
-    assert response.status_code == 302 and reverse("login") in response["Location"]

@@ -38,30 +38,6 @@ def test_leadership_sees_the_versions_and_downloads_the_signed_dossier(pm, compl
     assert (event.actor, event.initiative_id, event.after["version"]) == (leader, dossier.initiative_id, 1)
 
 
-def test_another_pm_gets_404_for_a_draft_initiative_and_its_dossier(pm, pm2, signing_cert, login):
-    dossier, _ = export(InitiativeFactory(owner=pm))
-    client = login(pm2)
-
-    assert client.get(page_url(dossier.initiative)).status_code == 404
-    assert client.get(download_url(dossier)).status_code == 404
-    assert client.post(page_url(dossier.initiative)).status_code == 404
-    assert Dossier.objects.count() == 1
-
-
-def test_a_user_without_a_role_gets_404(pm, outsider, signing_cert, login):
-    dossier, _ = export(InitiativeFactory(owner=pm))
-
-    assert login(outsider).get(download_url(dossier)).status_code == 404
-
-
-def test_anonymous_users_are_sent_to_sign_in(pm, signing_cert, client):
-    dossier, _ = export(InitiativeFactory(owner=pm))
-
-    for url in (page_url(dossier.initiative), download_url(dossier)):
-        response = client.get(url)
-        assert response.status_code == 302 and reverse("login") in response["Location"]
-
-
 @pytest.mark.django_db(transaction=True)  # the commit hook queues the task as it would in production
 def test_the_owner_generates_a_new_version(pm, signing_cert, login):
     initiative = InitiativeFactory(owner=pm)
