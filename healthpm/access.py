@@ -1,11 +1,19 @@
 """Who may see and who may change what (SPEC §1). Every view, form post and download asks here.
 
-Objects a user may not see answer 404 (`Http404`), so ids do not leak; objects a user may
-see but not change raise `PermissionDenied` (403). Services call the `require_*` helpers
-again, so a crafted POST that skips a view's check is still refused.
+Views fetch objects through access.py (404 for what the user may not see); services authorise (403).
+
+- `get_*_for(user, …)` is how a view fetches: what the user may not see answers 404
+  (`Http404`), so ids do not leak.
+- `require_*(user, …)` is how a service authorises, inside its transaction with the rows
+  locked: what the user may see but not change raises `PermissionDenied` (403) with the
+  message below, the one place each refusal is worded.
+- A view that reads a form before calling its service asks that service's own `require_*`
+  first, so a refused user gets 403 rather than the form's validation; it adds no rule of
+  its own. `can_*` only decides what a page shows.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists
 from django.http import Http404
 
 from healthpm.accounts import roles
@@ -83,14 +91,19 @@ def require_edit(user, initiative: Initiative) -> None:
 
 
 def decision_conflict(user, initiative: Initiative) -> str | None:
-    """Why separation of duties bars this user from deciding this initiative, if it does."""
+    """Why separation of duties bars this user from deciding this initiative, if it does (one query)."""
     if user.pk == initiative.owner_id:
         return "You own this initiative, so you cannot decide its gates or sign it."
-    if initiative.collaborators.filter(pk=user.pk).exists():
+    stake = Initiative.objects.filter(pk=initiative.pk).values(
+        collaborates=Exists(Initiative.collaborators.through.objects.filter(initiative_id=initiative.pk, user_id=user.pk)),
+        added_evidence=Exists(Evidence.objects.filter(gate__initiative_id=initiative.pk, author_id=user.pk)),
+        submitted=Exists(Gate.objects.filter(initiative_id=initiative.pk, submitted_by_id=user.pk)),
+    ).first() or {}
+    if stake.get("collaborates"):
         return "You collaborate on this initiative, so you cannot decide its gates or sign it."
-    if Evidence.objects.filter(gate__initiative=initiative, author=user).exists():
+    if stake.get("added_evidence"):
         return "You added evidence to this initiative, so you cannot decide its gates or sign it."
-    if Gate.objects.filter(initiative=initiative, submitted_by=user).exists():
+    if stake.get("submitted"):
         return "You submitted a gate of this initiative, so you cannot decide its gates or sign it."
     return None
 

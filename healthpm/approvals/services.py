@@ -65,42 +65,47 @@ def initiative_sign(*, initiative: Initiative, by, password: str, meaning: str, 
     statement = statement.strip()
     if meaning == Signature.Meaning.REJECTED and not statement:
         raise WorkflowError("Give the grounds for rejecting the launch.")
-    access.require_decide(by, initiative)
-    if not by.check_password(password or ""):
-        # Recorded in its own transaction: the refusal must survive in the trail.
-        record("signature_refused", actor=by, obj=initiative, initiative=initiative,
-               after={"reason": "wrong password", "meaning": meaning})
-        raise PasswordRefused("The password is not correct. Your signature was not recorded.")
-
     with transaction.atomic():
         initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
         access.require_decide(by, initiative)
-        if initiative.status in FINAL_STATUSES:
-            raise WorkflowError(f"“{initiative.title}” already has a final decision.")
-        gates = Gate.objects.of_initiative(initiative)
-        problems = final_decision_blockers(initiative, gates, meaning=meaning)
-        if problems:
-            raise WorkflowError("The final decision is not available yet:", details=problems)
-        signature = Signature.objects.create(
-            initiative=initiative,
-            signer=by,
-            printed_name=roles.printed_name(by),
-            signed_at=timezone.now().replace(microsecond=0),
-            meaning=meaning,
-            statement=statement,
-            digest=initiative_digest(initiative, gates),
-        )
-        before = initiative.status
-        initiative.status = Status.APPROVED if meaning == Signature.Meaning.APPROVED else Status.REJECTED
-        initiative.save(update_fields=["status", "updated_at"])
-        record("initiative_signed", actor=by, obj=initiative, initiative=initiative,
-               before={"status": before},
-               after={"status": initiative.status, "manifestation": signature.manifestation,
-                      "digest": signature.digest, "statement": statement})
-        leaders = get_user_model().objects.filter(groups__name=roles.LEADERSHIP, is_active=True)
-        notify([initiative.owner, *initiative.collaborators.all(), *leaders],
-               subject=f"Final decision: {initiative.title} — {signature.get_meaning_display()}",
-               template="final_decision", context={"initiative": initiative, "signature": signature})
+        if not by.check_password(password or ""):
+            refused = initiative
+        else:
+            return _sign(initiative, by=by, meaning=meaning, statement=statement)
+    # Recorded after the transaction that locked the row: the refusal must survive in the trail.
+    record("signature_refused", actor=by, obj=refused, initiative=refused,
+           after={"reason": "wrong password", "meaning": meaning})
+    raise PasswordRefused("The password is not correct. Your signature was not recorded.")
+
+
+def _sign(initiative: Initiative, *, by, meaning: str, statement: str) -> Signature:
+    """The signing itself, inside initiative_sign's transaction with the row locked."""
+    if initiative.status in FINAL_STATUSES:
+        raise WorkflowError(f"“{initiative.title}” already has a final decision.")
+    gates = Gate.objects.of_initiative(initiative)
+    problems = final_decision_blockers(initiative, gates, meaning=meaning)
+    if problems:
+        raise WorkflowError("The final decision is not available yet:", details=problems)
+    signature = Signature.objects.create(
+        initiative=initiative,
+        signer=by,
+        printed_name=roles.printed_name(by),
+        signed_at=timezone.now().replace(microsecond=0),
+        meaning=meaning,
+        statement=statement,
+        digest=initiative_digest(initiative, gates),
+    )
+    before = initiative.status
+    initiative.status = Status.APPROVED if meaning == Signature.Meaning.APPROVED else Status.REJECTED
+    initiative.save(update_fields=["status", "updated_at"])
+    record("initiative_signed", actor=by, obj=initiative, initiative=initiative,
+           before={"status": before},
+           after={"status": initiative.status, "manifestation": signature.manifestation,
+                  "digest": signature.digest, "statement": statement})
+    leaders = get_user_model().objects.filter(groups__name=roles.LEADERSHIP, is_active=True)
+    notify([initiative.owner, *initiative.collaborators.all(), *leaders],
+           subject=f"Final decision: {initiative.title} — {signature.get_meaning_display()}",
+           template="final_decision", context={"initiative": initiative, "signature": signature})
     return signature
 
 

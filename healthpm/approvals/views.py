@@ -42,6 +42,7 @@ def approval(request, slug):
             status = 400
         initiative.refresh_from_db()
     gates = Gate.objects.of_initiative(initiative)
+    conflict = access.decision_conflict(request.user, initiative) if roles.is_compliance(request.user) else None
     return render(request, "approvals/approval.html", {
         "initiative": initiative,
         "gates": gates,
@@ -50,8 +51,8 @@ def approval(request, slug):
         "history": initiative.signatures.select_related("signer", "voided_by"),
         "form": form,
         "reopen_form": ReopenForm(),
-        "can_decide": access.can_decide(request.user, initiative),
-        "decision_conflict": access.decision_conflict(request.user, initiative) if roles.is_compliance(request.user) else None,
+        "can_decide": roles.is_compliance(request.user) and conflict is None,
+        "decision_conflict": conflict,
     }, status=status)
 
 

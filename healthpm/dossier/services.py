@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -46,8 +45,7 @@ def dossier_request(*, initiative: Initiative, by) -> Request:
     with transaction.atomic():
         # The row lock serialises version numbers per initiative.
         initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
-        if not access.can_export_dossier(by, initiative):
-            raise PermissionDenied("Only the initiative's team, compliance and leadership generate dossiers.")
+        access.require_export_dossier(by, initiative)
         dossier = Dossier.objects.create(initiative=initiative, version=_next_version(initiative), requested_by=by,
                                          kind=_kind_for(initiative))
         record("dossier_requested", actor=by, obj=dossier, initiative=initiative,

@@ -15,8 +15,11 @@ from hypothesis import strategies as st
 from healthpm.gates.context import evaluation_context
 from healthpm.gates.forms import DecisionForm, EvidenceForm, SubmitForm
 from healthpm.gates.models import Evidence, Gate, GateDecision, GateStatus
+from healthpm.gates import registry
 from tests.factories import (
     InitiativeFactory,
+    context,
+    example_data,
     add_link,
     evidence_gate,
     fill_gate,
@@ -33,38 +36,37 @@ from tests.gates.rules.helpers import ROWS_KEY, input_row, page_post
 
 pytestmark = pytest.mark.django_db
 
-GATE_KEYS = ["auditable-inputs", "false-positive-cost", "paper-fallback", "cognitive-load", "regulatory-classification",
-             "baa-phi"]
-ROW_FIELDS = {
-    "auditable-inputs": ["name", "source_system", "source_field", "timestamped", "available_at_prediction",
-                         "contains_phi", "justification", "notes"],
-    "baa-phi": ["name", "service", "touches_phi", "baa_evidence", "baa_effective", "baa_expiry"],
-}
+# Every gate with a form, of every checklist: a new gate is fuzzed without touching this file.
+GATE_KEYS = [d.key for d in registry.all_gates() if d.form_class is not None]
+ROW_FIELDS = {d.key: [name for name in d.form_class.row_form_class.base_fields if name != "DELETE"]
+              for d in registry.all_gates() if d.form_class is not None and d.form_class.row_form_class is not None}
 
 
 def other_answers(key: str, baa_pk: int | None) -> list[dict]:
-    """Valid answers besides valid_data(key), so the fuzz also starts from the gate's other branches."""
+    """Valid answers besides valid_data(key), so the fuzz also starts from the gate's other branches:
+    the gate's own blocking example, and for the six core gates hand-picked branches."""
     today = timezone.localdate()
     base = valid_data(key)
+    blocking = [example_data(key, "blocking")]
     if key == "auditable-inputs":
-        return [{"inputs": [input_row(), input_row("patient_zip5", source_system="EHR", justification="Travel time.")]}]
+        return [*blocking, {"inputs": [input_row(), input_row("patient_zip5", source_system="EHR", justification="Travel time.")]}]
     if key == "false-positive-cost":
-        return [{**base, "mode": "derived", "alerts_per_day": None, "ppv": None, "evaluated_per_day": 400.0,
+        return [*blocking, {**base, "mode": "derived", "alerts_per_day": None, "ppv": None, "evaluated_per_day": 400.0,
                  "sensitivity": 0.8, "specificity": 0.95, "prevalence": 0.02}]
     if key == "cognitive-load":
-        return [{**base, "roles_before": ["physician", "registered_nurse"], "roles_after": ["medical_assistant"]}]
+        return [*blocking, {**base, "roles_before": ["physician", "registered_nurse"], "roles_after": ["medical_assistant"]}]
     if key == "regulatory-classification":
-        return [{**base, "no_image_or_signal": False, "situation": "serious", "significance": "drive", "pathway": "510k",
+        return [*blocking, {**base, "no_image_or_signal": False, "situation": "serious", "significance": "drive", "pathway": "510k",
                  "predicate_number": "K213456", "clearance_number": "", "adaptive": True}]
     if key == "baa-phi":
-        return [{**base, "identifiers": ["names", "mrn"], "deidentification": "none",
+        return [*blocking, {**base, "identifiers": ["names", "mrn"], "deidentification": "none",
                  "minimum_necessary": "Name and MRN are needed to route the alert.",
                  "vendors": [{"name": "Acme Transcribe", "service": "model_api", "touches_phi": True,
                               "baa_evidence": str(baa_pk), "baa_effective": (today - timedelta(days=100)).isoformat(),
                               "baa_expiry": (today + timedelta(days=300)).isoformat()},
                              {"name": "Cloudy Hosting", "service": "hosting", "touches_phi": False,
                               "baa_evidence": "", "baa_effective": "", "baa_expiry": ""}]}]
-    return []
+    return blocking
 
 
 HUGE = "A" * 100_000
@@ -104,6 +106,18 @@ CLASSICS = {
         (1, {"vendors-0-baa_evidence": "9" * 30}), (1, {"vendors-1-name": "acme transcribe"}),
     ],
 }
+
+
+def classics_of(gate: Gate, key: str) -> list[tuple[int, dict]]:
+    """The hand-written hostile bodies of a core gate; for any other gate, NUL, 100,000
+    characters and a lone surrogate in each of its main form's text fields."""
+    if key in CLASSICS:
+        return CLASSICS[key]
+    from django import forms
+
+    form = gate.definition.form_class(gate=gate, context=context())
+    texts = [name for name, field in form.main.fields.items() if isinstance(field, forms.CharField)]
+    return [(0, {f"gate-{name}": value}) for name in texts for value in (f"A{NUL}", HUGE, "a\ud800b")]
 
 
 @pytest.fixture(autouse=True)
@@ -206,7 +220,7 @@ def test_gate_form_never_500_and_saves_exactly_what_it_cleaned(key, saved_before
     gate = fresh(gate)
     case = FormCase(f"gate form: {key}{' (rows saved)' if saved_before else ''}",
                     reverse("gates:detail", args=[initiative.slug, key]), pm)
-    classics = [{**page_post(gate, starts[start]), **changes} for start, changes in CLASSICS[key]]
+    classics = [{**page_post(gate, starts[start]), **changes} for start, changes in classics_of(gate, key)]
 
     @fuzz_settings(15)
     @with_examples([] if saved_before else classics)
@@ -234,7 +248,7 @@ def test_live_preview_never_500_and_never_writes(key, gates, pm, client):
                     allowed_statuses=frozenset({200}), read_only=True, headers={"HX-Request": "true"})
 
     @fuzz_settings(6)
-    @with_examples([{**page_post(gate, starts[start]), **changes} for start, changes in CLASSICS[key]])
+    @with_examples([{**page_post(gate, starts[start]), **changes} for start, changes in classics_of(gate, key)])
     @given(body=gate_bodies(gate, starts))
     def run(body):
         fuzz_request(client, case, body)

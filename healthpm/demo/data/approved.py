@@ -3,6 +3,12 @@
 from healthpm.initiatives.models import CareSetting, ClinicalArea
 
 from .builders import (
+    COST,
+    FALLBACK,
+    INPUTS,
+    LOAD,
+    PHI,
+    REGULATORY,
     BaaOf,
     DETECTION,
     approve,
@@ -56,7 +62,7 @@ SEPSIS = {
     },
     "facts": {"system": "Sepsis early warning (Northbeam Vigil 3.2)", "dept": "Nursing Informatics"},
     "gates": {
-        "auditable-inputs": {
+        INPUTS: {
             "evidence": [
                 doc("data-dictionary", "data_dictionary", "sepsis-ews-data-dictionary-v3.csv",
                     title="Sepsis EWS data dictionary v3", days_ago=38, inputs=SEPSIS_INPUTS),
@@ -67,7 +73,7 @@ SEPSIS = {
             "flow": [submit("All 12 inputs are nurse-validated flowsheet rows or verified LIS results."),
                      approve("compliance", "Every input is timestamped at source and available at scoring time.")],
         },
-        "false-positive-cost": {
+        COST: {
             "evidence": [
                 doc("alert-volume-source", "silent_mode_report", "sepsis-silent-mode-report.pdf",
                     title="Silent-mode run, 90 days, 4 wards", days_ago=60, author="Clinical Analytics (R. Osei)",
@@ -90,7 +96,7 @@ SEPSIS = {
             "flow": [submit("About $2,200 a month of RRT time on false alerts, well under the threshold."),
                      approve("compliance", "Cost and volume sourced from a 90-day silent run and a 212-alert time-motion study.")],
         },
-        "paper-fallback": {
+        FALLBACK: {
             "evidence": [
                 doc("downtime-procedure", "downtime_procedure", "sepsis-downtime-procedure.pdf",
                     title="Downtime procedure NUR-DT-014", days_ago=200, policy="NUR-DT-014",
@@ -127,7 +133,7 @@ SEPSIS = {
                              drill_days_ago=122, replay_ref="Outage logs 2024-11 and 2025-03"),
             "flow": [submit(), approve("compliance", "Procedure, form SEP-7 and a passed drill four months ago.")],
         },
-        "cognitive-load": {
+        LOAD: {
             "evidence": [
                 doc("time-on-task-study", "cognitive_load_study", "sepsis-time-on-task.pdf",
                     title="Time on task, pilot on 5 East", days_ago=45, method="Time-motion study plus EHR audit log",
@@ -143,7 +149,7 @@ SEPSIS = {
                              roles_before=["registered_nurse"]),
             "flow": [submit(), approve("compliance", "Net time per patient falls for both roles.")],
         },
-        "regulatory-classification": {
+        REGULATORY: {
             "evidence": [
                 doc("counsel-memo", "counsel_memo", "sepsis-fda-status-memo.pdf",
                     title="Counsel memo: FDA status", days_ago=75, counsel="A. Lindqvist, Associate General Counsel",
@@ -165,7 +171,7 @@ SEPSIS = {
                         clearance="K243187", adaptive=False),
             "flow": [submit(), approve("compliance", "Cleared device deployed as labelled.")],
         },
-        "baa-phi": {
+        PHI: {
             "evidence": [
                 doc("phi-data-flow", "phi_data_flow", "sepsis-phi-data-flow.pdf", title="PHI data flow", days_ago=40,
                     privacy_officer="J. Whitaker", deid="None (treatment use); minimum necessary applies",
@@ -219,13 +225,13 @@ READMISSION = {
     },
     "facts": {"system": "Heart-failure readmission risk", "dept": "Cardiology — Transitional Care"},
     "gates": {
-        "auditable-inputs": {
+        INPUTS: {
             "evidence": [doc("data-dictionary", "data_dictionary", "hf-readmission-data-dictionary.csv",
                              title="HF readmission data dictionary", days_ago=95, inputs=HF_INPUTS)],
             "data": inventory(HF_INPUTS),
             "flow": [submit(), approve("compliance2", "All inputs timestamped and available on the discharge day.")],
         },
-        "false-positive-cost": {
+        COST: {
             "evidence": [
                 doc("alert-volume-source", "silent_mode_report", "hf-readmission-silent-mode.pdf",
                     title="Silent-mode run, 12 weeks", days_ago=88, author="Cardiology Analytics", window="12 weeks",
@@ -239,7 +245,7 @@ READMISSION = {
             "data": burden(**_HF_FP, source="12-week silent-mode run, 1,512 HF discharges", responder="Transitional-care RN"),
             "flow": [submit(), approve("compliance2", "About $2,050 a month.")],
         },
-        "paper-fallback": {
+        FALLBACK: {
             "evidence": [
                 doc("downtime-procedure", "downtime_procedure", "hf-readmission-downtime.pdf", title="Downtime procedure CARD-DT-02",
                     days_ago=110, policy="CARD-DT-02", owner="Manager, Transitional Care", detection=DETECTION,
@@ -257,7 +263,7 @@ READMISSION = {
                              "heartbeat page", drill_days_ago=64, replay_ref="Interface outage 2025-01"),
             "flow": [submit(), approve("compliance2", "Drilled two months ago.")],
         },
-        "cognitive-load": {
+        LOAD: {
             "evidence": [doc("time-on-task-study", "cognitive_load_study", "hf-readmission-time-on-task.pdf",
                              title="Time on task before and after", days_ago=70, method="Time-motion study",
                              units="Transitional care, 4 weeks each", cases_before=120, cases_after=131,
@@ -267,7 +273,7 @@ READMISSION = {
                              method="time_motion", clicks=1, seconds=2, per_day=6, roles_before=["registered_nurse"]),
             "flow": [submit(), approve("compliance2", "Net time falls.")],
         },
-        "regulatory-classification": {
+        REGULATORY: {
             "evidence": [doc("counsel-memo", "counsel_memo", "hf-readmission-fda-memo.pdf", title="Counsel memo: FDA status",
                              days_ago=100, counsel="A. Lindqvist, Associate General Counsel", to="Marcus Oyelaran",
                              guidance="FDA Clinical Decision Support Software guidance, January 2026 edition",
@@ -280,7 +286,7 @@ READMISSION = {
                                                    "The nurse decides on follow-up.", "Inputs and top factors are shown.")),
             "flow": [submit(), approve("compliance2", "Non-device CDS; all four criteria met.")],
         },
-        "baa-phi": {
+        PHI: {
             "evidence": [doc("phi-data-flow", "phi_data_flow", "hf-readmission-phi-flow.pdf", title="PHI data flow",
                              days_ago=90, privacy_officer="J. Whitaker", deid="None; model runs inside the hospital",
                              retention="With the medical record", flows=[("EHR", "On-premises scoring server", "MRN, labs", "Internal", "Scoring")],

@@ -1,5 +1,20 @@
 """Small constructors, so the demo initiatives read like a story."""
 
+from healthpm.gates.definitions import (
+    auditable_inputs,
+    baa_phi,
+    cognitive_load,
+    false_positive_cost,
+    paper_fallback,
+    regulatory_classification,
+)
+
+# The gates the demo's stories tell of, by their definitions' keys. A gate a story does not
+# mention is filled by seed_demo from the gate's own examples hook (approved where the story
+# ends in a launch approval), so a new gate shows in the demo without touching this package.
+INPUTS, COST, FALLBACK, LOAD, REGULATORY, PHI = (m.GATE.key for m in (
+    auditable_inputs, false_positive_cost, paper_fallback, cognitive_load, regulatory_classification, baa_phi))
+
 # --- small constructors, so the initiatives below read like a story ---------------------
 def doc(item, builder, name, *, days_ago, title, expires_in=None, by=None, **facts):
     """A generated file for `item`, effective `days_ago` days before today."""

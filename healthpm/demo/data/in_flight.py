@@ -3,6 +3,12 @@
 from healthpm.initiatives.models import CareSetting, ClinicalArea
 
 from .builders import (
+    COST,
+    FALLBACK,
+    INPUTS,
+    LOAD,
+    PHI,
+    REGULATORY,
     BaaOf,
     DETECTION,
     approve,
@@ -51,13 +57,13 @@ PRIOR_AUTH = {
     },
     "facts": {"system": "Prior authorization triage", "dept": "Revenue Cycle — Utilisation Management"},
     "gates": {
-        "auditable-inputs": {
+        INPUTS: {
             "evidence": [doc("data-dictionary", "data_dictionary", "prior-auth-data-dictionary.csv",
                              title="Prior-auth triage data dictionary", days_ago=64, inputs=PRIOR_AUTH_INPUTS)],
             "data": inventory(PRIOR_AUTH_INPUTS),
             "flow": [submit(), approve("compliance2", "Inputs traced to EHR, claims and the licensed payer-policy feed.")],
         },
-        "false-positive-cost": {
+        COST: {
             "evidence": [
                 doc("alert-volume-source", "silent_mode_report", "prior-auth-retrospective-replay.pdf",
                     title="Retrospective replay, 6 months", days_ago=58, author="Revenue Cycle Analytics",
@@ -75,7 +81,7 @@ PRIOR_AUTH = {
                            source="6-month retrospective replay of 41,260 requests", responder="Utilisation-management RN"),
             "flow": [submit(), approve("compliance2", "About $2,200 a month, under the threshold.")],
         },
-        "paper-fallback": {
+        FALLBACK: {
             "evidence": [
                 doc("downtime-procedure", "downtime_procedure", "prior-auth-downtime-procedure.pdf",
                     title="Downtime procedure RC-DT-03", days_ago=150, policy="RC-DT-03", owner="Director of Utilisation Management",
@@ -96,7 +102,7 @@ PRIOR_AUTH = {
                              "and a Teams message to the UM lead", drill_days_ago=150, replay_ref="Payer portal outage 2025-06"),
             "flow": [submit("Drill passed five months ago; waiting for compliance.")],
         },
-        "cognitive-load": {
+        LOAD: {
             "evidence": [doc("time-on-task-study", "cognitive_load_study", "prior-auth-um-survey.pdf",
                              title="UM nurse survey", days_ago=40, method="Survey (self-reported)", units="UM office",
                              cases_before=6, cases_after=6, rows=[("UM RN, per request", 9.0, 7.0)],
@@ -118,7 +124,7 @@ PRIOR_AUTH = {
                                    roles_before=["registered_nurse"])),
                      submit("Replaced the survey with an audit-log study (2,210 / 2,348 requests).")],
         },
-        "regulatory-classification": {
+        REGULATORY: {
             "evidence": [doc("counsel-memo", "counsel_memo", "prior-auth-fda-status-memo.pdf", title="Counsel memo: FDA status",
                              days_ago=70, counsel="A. Lindqvist, Associate General Counsel", to="Marcus Oyelaran",
                              guidance="FDA Clinical Decision Support Software guidance, January 2026 edition",
@@ -132,7 +138,7 @@ PRIOR_AUTH = {
                                                    "UM nurses decide what to add.", "Shows the missing policy elements.")),
             "flow": [submit(), approve("compliance2", "Administrative function, not a device.")],
         },
-        "baa-phi": {
+        PHI: {
             "evidence": [
                 doc("phi-data-flow", "phi_data_flow", "prior-auth-phi-data-flow.pdf", title="PHI data flow", days_ago=44,
                     privacy_officer="J. Whitaker", deid="None (payment operations)", retention="10 years with the payer file",
@@ -179,7 +185,7 @@ NO_SHOW = {
     },
     "facts": {"system": "Outpatient no-show prediction", "dept": "Patient Access"},
     "gates": {
-        "auditable-inputs": {
+        INPUTS: {
             "evidence": [doc("data-dictionary", "data_dictionary", "no-show-data-dictionary.csv",
                              title="No-show model data dictionary", days_ago=80, inputs=NO_SHOW_INPUTS)],
             "data": inventory(NO_SHOW_INPUTS),
@@ -187,7 +193,7 @@ NO_SHOW = {
                      approve("compliance", "Proxies justified: used only to route free transport offers, with a quarterly "
                                            "disparity audit of outreach rates by ZIP and payer class.")],
         },
-        "false-positive-cost": {
+        COST: {
             "evidence": [
                 doc("alert-volume-source", "silent_mode_report", "no-show-silent-mode-report.pdf",
                     title="Silent-mode run, 8 weeks", days_ago=35, author="Patient Access Analytics",
@@ -204,7 +210,7 @@ NO_SHOW = {
             # the $5,000 threshold, so the gate blocks and cannot be submitted until volume or PPV change.
             "data": burden(**_NO_SHOW_FP, source="8-week silent-mode run, all adult clinics", responder="Scheduler"),
         },
-        "paper-fallback": {
+        FALLBACK: {
             "evidence": [
                 doc("downtime-procedure", "downtime_procedure", "no-show-downtime-procedure.pdf",
                     title="Downtime procedure PA-DT-09 (draft)", days_ago=20, policy="PA-DT-09",
@@ -231,7 +237,7 @@ NO_SHOW = {
                                           "patients flagged by ZIP code. Approve the procedure, add the transport decision "
                                           "to PA-7 and run a live drill on one clinic day.")],
         },
-        "cognitive-load": {
+        LOAD: {
             "evidence": [doc("time-on-task-study", "cognitive_load_study", "no-show-time-on-task.pdf",
                              title="Scheduler time on task", days_ago=28, method="Time-motion study", units="Central scheduling",
                              cases_before=300, cases_after=410,
@@ -242,7 +248,7 @@ NO_SHOW = {
                              clicks=1, seconds=3, per_day=60, roles_before=["scheduler"]),
             "flow": [submit()],
         },
-        "regulatory-classification": {
+        REGULATORY: {
             "evidence": [doc("counsel-memo", "counsel_memo", "no-show-fda-status-memo.pdf", title="Counsel memo: FDA status",
                              days_ago=90, counsel="A. Lindqvist, Associate General Counsel", to="Priya Raman",
                              guidance="FDA Clinical Decision Support Software guidance, January 2026 edition",
@@ -282,12 +288,12 @@ ALERT_RANKING = {
     },
     "facts": {"system": "Interruptive alert ranking", "dept": "Nursing Informatics"},
     "gates": {
-        "auditable-inputs": {
+        INPUTS: {
             "evidence": [doc("data-dictionary", "data_dictionary", "alert-ranking-data-dictionary.csv",
                              title="Alert ranking data dictionary (draft)", days_ago=9, inputs=ALERT_RANKING_INPUTS)],
             "data": inventory(ALERT_RANKING_INPUTS),
         },
-        "false-positive-cost": {
+        COST: {
             "evidence": [doc("alert-volume-source", "silent_mode_report", "alert-ranking-replay.pdf",
                              title="Retrospective replay, 30 days", days_ago=6, author="Nursing Informatics",
                              window="30 days, 3 units", population="48,900 BPA firings",
@@ -323,13 +329,13 @@ VISIT_NOTE = {
     },
     "facts": {"system": "Ambient visit note drafting", "dept": "Ambulatory Informatics"},
     "gates": {
-        "auditable-inputs": {
+        INPUTS: {
             "evidence": [doc("data-dictionary", "data_dictionary", "visit-note-data-dictionary.csv",
                              title="Ambient note data dictionary", days_ago=21, inputs=VISIT_NOTE_INPUTS)],
             "data": inventory(VISIT_NOTE_INPUTS),
             "flow": [submit("Audio is the only non-EHR input; consent is checked before capture.")],
         },
-        "cognitive-load": {
+        LOAD: {
             "evidence": [doc("time-on-task-study", "cognitive_load_study", "visit-note-pilot-time-on-task.pdf",
                              title="Pilot: documentation time", days_ago=18, method="EHR audit log",
                              units="2 clinics, 14 clinicians, 6 weeks", cases_before=1480, cases_after=1512,
@@ -339,7 +345,7 @@ VISIT_NOTE = {
             "data": workload(task="Documenting one primary-care visit", before=16.4, after=9.8, cases=1512,
                              method="ehr_audit_log", clicks=3, seconds=5, per_day=20, roles_before=["physician"]),
         },
-        "regulatory-classification": {
+        REGULATORY: {
             "evidence": [doc("counsel-memo", "counsel_memo", "visit-note-fda-status-memo.pdf", title="Counsel memo: FDA status",
                              days_ago=15, counsel="A. Lindqvist, Associate General Counsel", to="Marcus Oyelaran",
                              guidance="FDA Clinical Decision Support Software guidance, January 2026 edition",
@@ -352,7 +358,7 @@ VISIT_NOTE = {
                                                    "Visit content.", "The clinician edits and signs.",
                                                    "Each sentence links to the transcript excerpt behind it.")),
         },
-        "baa-phi": {
+        PHI: {
             "evidence": [
                 doc("phi-data-flow", "phi_data_flow", "visit-note-phi-data-flow.pdf", title="PHI data flow", days_ago=20,
                     privacy_officer="J. Whitaker", deid="None (treatment); audio deleted after 30 days",
@@ -400,12 +406,12 @@ DERM = {
     },
     "facts": {"system": "Dermatology referral triage (Lumen Derm)", "dept": "Dermatology"},
     "gates": {
-        "auditable-inputs": {
+        INPUTS: {
             "evidence": [doc("data-dictionary", "data_dictionary", "derm-triage-data-dictionary.csv",
                              title="Derm triage data dictionary", days_ago=26, inputs=DERM_INPUTS)],
             "data": inventory(DERM_INPUTS),
         },
-        "regulatory-classification": {
+        REGULATORY: {
             "evidence": [doc("counsel-memo", "counsel_memo", "derm-fda-status-memo.pdf", title="Counsel memo: FDA status",
                              days_ago=33, counsel="A. Lindqvist, Associate General Counsel", to="Priya Raman",
                              guidance="FDA Clinical Decision Support Software guidance, January 2026 edition",
@@ -421,7 +427,7 @@ DERM = {
                         situation="serious", significance="drive", pathway="510k", predicate="K231830", adaptive=False),
             "flow": [submit("Device; launch waits for the vendor's 510(k).")],
         },
-        "baa-phi": {
+        PHI: {
             "evidence": [
                 doc("phi-data-flow", "phi_data_flow", "derm-phi-data-flow.pdf", title="PHI data flow", days_ago=26,
                     privacy_officer="J. Whitaker", deid="None; full-face photos excluded",
