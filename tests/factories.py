@@ -55,8 +55,9 @@ class InitiativeFactory(factory.django.DjangoModelFactory):
     care_setting = CareSetting.INPATIENT
 
     @classmethod
-    def _create(cls, model_class, *args, owner, collaborators=(), by=None, **fields):
-        return initiative_create(by=by or owner, owner=owner, collaborators=list(collaborators), fields=fields)
+    def _create(cls, model_class, *args, owner, collaborators=(), by=None, checklist_version=None, **fields):
+        return initiative_create(by=by or owner, owner=owner, collaborators=list(collaborators), fields=fields,
+                                 checklist_version=checklist_version)
 
 
 # --- gates -------------------------------------------------------------------------------

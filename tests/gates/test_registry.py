@@ -97,19 +97,19 @@ def test_a_gate_position_comes_from_its_checklist():
     with pytest.raises(UnknownGate):
         checklist.gate("no-such-gate")
     with pytest.raises(UnknownGate):
-        registry.definition(99, checklist.keys[0])
+        registry.definition(999, checklist.keys[0])
 
 
 def test_current_is_read_at_call_time(settings, monkeypatch):
-    draft = registry.Checklist(99, registry.checklist(1).gates[:2])
+    draft = registry.Checklist(999, registry.checklist(1).gates[:2])
     monkeypatch.setattr(registry, "CHECKLISTS", (*registry.CHECKLISTS, draft))
-    settings.HEALTHPM_CHECKLIST_VERSION = 99
+    settings.HEALTHPM_CHECKLIST_VERSION = 999
     assert registry.current() is draft
 
 
 @pytest.mark.django_db
 def test_an_initiative_takes_an_explicit_checklist_version(pm, monkeypatch):
-    draft = registry.Checklist(99, tuple(reversed(registry.checklist(1).gates[:2])))
+    draft = registry.Checklist(999, tuple(reversed(registry.checklist(1).gates[:2])))
     monkeypatch.setattr(registry, "CHECKLISTS", (*registry.CHECKLISTS, draft))
 
     initiative = InitiativeFactory(owner=pm)
@@ -119,8 +119,8 @@ def test_an_initiative_takes_an_explicit_checklist_version(pm, monkeypatch):
 
     other = initiative_create(by=pm, fields={f: getattr(initiative, f) for f in (
         "title", "summary", "clinical_area", "intended_use", "intended_users", "care_setting")},
-        checklist_version=99)
-    assert other.checklist_version == 99
+        checklist_version=999)
+    assert other.checklist_version == 999
     assert list(other.gates.order_by("order").values_list("key", flat=True)) == draft.keys
 
 

@@ -155,7 +155,10 @@ class Command(BaseCommand):
             by=owner, fields=spec["fields"], slug=spec["slug"],
             collaborators=[users[name] for name in spec.get("collaborators", ())],
         )
+        keys = set(initiative.gates.values_list("key", flat=True))
         for key, gate_spec in spec["gates"].items():
+            if key not in keys:
+                continue  # a gate the initiative's checklist no longer has
             gate = Gate.objects.get(initiative=initiative, key=key)
             # Evidence first: the BAA gate's vendor rows point at the uploaded agreements.
             for evidence in gate_spec.get("evidence", ()):
