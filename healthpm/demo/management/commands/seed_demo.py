@@ -189,9 +189,13 @@ class Command(BaseCommand):
     def play_untold(self, initiative: Initiative, spec: dict, users: dict) -> None:
         """The gates of the initiative's checklist its story does not mention (a gate added
         after the story was written): filled from the gate's own passing example with a link
-        per evidence item, and approved when the story ends in a launch approval."""
-        final = spec.get("final")
-        approver = users[final["by"]] if final and final["meaning"] == "approved" else None
+        per evidence item, and approved when every gate the story tells of ends approved (by
+        the officer who approved the story's last gate)."""
+        told = Gate.objects.filter(initiative=initiative, key__in=spec["gates"])
+        deciders = [args["by"] for gate_spec in spec["gates"].values() for step, args in gate_spec.get("flow", ())
+                    if step == "decide" and args["decision"] == "approved"]
+        all_approved = told.exists() and not told.exclude(status="approved").exists()
+        approver = users[deciders[-1]] if all_approved and deciders else None
         owner = users[spec["owner"]]
         ctx = evaluation_context()
         for gate in Gate.objects.of_initiative(initiative):
