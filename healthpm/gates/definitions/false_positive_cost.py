@@ -85,8 +85,13 @@ class FalsePositiveCostMainForm(DataForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        needed = ("alerts_per_day", "ppv") if cleaned.get("mode") == "measured" else (
-            "evaluated_per_day", "sensitivity", "specificity", "prevalence")
+        measured = ("alerts_per_day", "ppv")
+        derived = ("evaluated_per_day", "sensitivity", "specificity", "prevalence")
+        needed, unused = (measured, derived) if cleaned.get("mode") == "measured" else (derived, measured)
+        for name in unused:
+            # The other way of giving the volume is not used: keep no stray number of it (an
+            # unchecked 1e308 there is stored, shown and hashed into the audit trail for nothing).
+            cleaned[name] = None
         for name in needed:
             if cleaned.get(name) is None:
                 self.add_error(name, "Required for the chosen way of giving the alert volume.")
