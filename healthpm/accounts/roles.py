@@ -1,5 +1,6 @@
 """The roles of SPEC §1, as Django groups."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 PRODUCT_MANAGER = "Product managers"
@@ -17,6 +18,11 @@ def role_names(user: AbstractBaseUser | AnonymousUser) -> set[str]:
         cached = set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
         user._healthpm_roles = cached
     return cached
+
+
+def active_members(role: str):
+    """The active users holding a role (who gets a role's e-mail)."""
+    return get_user_model().objects.filter(groups__name=role, is_active=True).distinct()
 
 
 def is_pm(user) -> bool:

@@ -1,6 +1,5 @@
 """The final signed launch decision and reopening (SPEC §2, §5)."""
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -102,7 +101,7 @@ def _sign(initiative: Initiative, *, by, meaning: str, statement: str) -> Signat
            before={"status": before},
            after={"status": initiative.status, "manifestation": signature.manifestation,
                   "digest": signature.digest, "statement": statement})
-    leaders = get_user_model().objects.filter(groups__name=roles.LEADERSHIP, is_active=True)
+    leaders = roles.active_members(roles.LEADERSHIP)
     notify([initiative.owner, *initiative.collaborators.all(), *leaders],
            subject=f"Final decision: {initiative.title} — {signature.get_meaning_display()}",
            template="final_decision", context={"initiative": initiative, "signature": signature})

@@ -1,7 +1,6 @@
 """E-mail on the gates' domain events (SPEC §9): submitted → the compliance officers who may
 decide it; decided → the initiative's team. Connected in NotificationsConfig.ready()."""
 
-from django.contrib.auth import get_user_model
 from django.dispatch import receiver
 
 from healthpm import access
@@ -11,13 +10,9 @@ from healthpm.gates.signals import gate_decided, gate_submitted
 from .services import notify
 
 
-def compliance_officers():
-    return get_user_model().objects.filter(groups__name=roles.COMPLIANCE, is_active=True).distinct()
-
-
 @receiver(gate_submitted, dispatch_uid="notify_gate_submitted")
 def _gate_submitted(sender, *, gate, initiative, by, **kwargs):
-    reviewers = [u for u in compliance_officers() if access.decision_conflict(u, initiative) is None]
+    reviewers = [u for u in roles.active_members(roles.COMPLIANCE) if access.decision_conflict(u, initiative) is None]
     notify(reviewers, subject=f"Review requested: {gate.title} — {initiative.title}",
            template="gate_submitted", context={"gate": gate, "initiative": initiative, "by": by})
 

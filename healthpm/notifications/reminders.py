@@ -16,10 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from healthpm.accounts import roles
 from healthpm.gates import registry
@@ -58,10 +56,6 @@ def live_for(prefix: str) -> Q:
     return ~Q(**{f"{prefix}status": Status.REJECTED})
 
 
-def _compliance() -> list:
-    return list(get_user_model().objects.filter(groups__name=roles.COMPLIANCE, is_active=True).distinct())
-
-
 def _with_deadlines() -> list[str]:
     """Keys of the registered gates that declare dated things (they override `deadlines`)."""
     return [d.key for d in registry.all_gates() if type(d).deadlines is not GateDefinition.deadlines]
@@ -71,7 +65,7 @@ def send_reminders(*, today: date | None = None) -> ReminderReport:
     """Queue every reminder due today to the initiative's owner and the compliance officers."""
     ctx = evaluation_context(today=today)
     today = ctx.today
-    officers = _compliance()
+    officers = list(roles.active_members(roles.COMPLIANCE))
     report = ReminderReport()
 
     expiring = (
