@@ -11,6 +11,7 @@ from healthpm.lib.hashing import digest
 
 from . import registry
 from .definitions.base import EvaluationContext, Finding, GateDefinition, Item
+from .report import blocker_messages
 
 
 class GateStatus(models.TextChoices):
@@ -110,8 +111,6 @@ class Gate(models.Model):
 
     def blockers(self, ctx: EvaluationContext) -> list[str]:
         """Everything that stops submission, in plain words naming the item or field."""
-        from .report import blocker_messages
-
         return blocker_messages(self.item_status(ctx), self.findings(ctx))
 
     # --- approval ------------------------------------------------------------------------
@@ -264,9 +263,6 @@ class ProxyVariable(models.Model):
 
     def __str__(self) -> str:
         return self.label
-
-    def terms(self) -> list[str]:
-        return split_terms(self.match_terms)
 
 
 def split_terms(text: str) -> list[str]:

@@ -13,20 +13,13 @@ from django import forms
 from healthpm.lib.hipaa import SAFE_HARBOR_IDENTIFIERS
 
 from .base import Deadline, EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Table, Working
-from .forms_base import DataForm, DateInput, GateForm, RowForm, yes_no_field
+from .forms_base import DataForm, DateInput, GateForm, RowForm, iso_date, yes_no_field
 
 DEID_METHODS = [("none", "None — identified PHI is processed"), ("safe_harbor", "Safe Harbor"),
                 ("expert_determination", "Expert Determination (with report)")]
 SERVICES = [("model_api", "Model API"), ("hosting", "Hosting"), ("annotation", "Annotation"),
             ("analytics", "Analytics"), ("other", "Other processing")]
 BAA_ITEM = "baa-agreements"
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _baa_choices(evidence, today: date) -> list[tuple[str, str]]:
@@ -160,9 +153,9 @@ class BaaPhi(GateDefinition):
 
     def _agreements(self, data: dict[str, Any]) -> list[tuple[str, date]]:
         """(vendor, expiry) of every PHI-touching vendor's agreement on file."""
-        return [((v.get("name") or "?")[:120], _date(v.get("baa_expiry")))
+        return [((v.get("name") or "?")[:120], iso_date(v.get("baa_expiry")))
                 for v in data.get("vendors") or []
-                if v.get("touches_phi") and v.get("baa_evidence") and _date(v.get("baa_expiry"))]
+                if v.get("touches_phi") and v.get("baa_evidence") and iso_date(v.get("baa_expiry"))]
 
     def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:
         return {"baas": self._agreements(data)}

@@ -28,6 +28,14 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def iso_date(value: Any) -> date | None:
+    """The inverse of json_safe for a date: an ISO string back to a date, None when empty or not one."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
 YES_NO = [("", "—"), (True, "Yes"), (False, "No")]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 
 from .base import Deadline, EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Working
-from .forms_base import DataForm, DateInput, GateForm, yes_no_field
+from .forms_base import DataForm, DateInput, GateForm, iso_date, yes_no_field
 
 OUTCOMES = [
     ("passed", "Passed: every decision made on paper in time"),
@@ -32,10 +32,7 @@ def max_drill_age(ctx: EvaluationContext) -> int:
 
 
 def _drill(data: dict[str, Any]) -> date | None:
-    try:
-        return date.fromisoformat(data["last_drill_date"]) if data.get("last_drill_date") else None
-    except (TypeError, ValueError):
-        return None
+    return iso_date(data.get("last_drill_date"))
 
 
 class PaperFallbackMainForm(DataForm):
