@@ -243,9 +243,10 @@ def ordered(initiatives: QuerySet, sort: str) -> QuerySet:
     return initiatives.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])[1])
 
 
-def gate_cells(initiative: Initiative) -> list[str | None]:
-    """Each column's gate status; None where the initiative's checklist has no such gate."""
-    return [getattr(initiative, f"gate_{n}") for n in range(len(columns()))]
+def gate_cells(initiative: Initiative, count: int) -> list[str | None]:
+    """The status in each of the `count` columns (len(columns()), asked once per page or export,
+    not per row); None where the initiative's checklist has no such gate."""
+    return [getattr(initiative, f"gate_{n}") for n in range(count)]
 
 
 def burden_label(regulatory_class: str | None) -> str:

@@ -67,7 +67,7 @@ def _money(value) -> str:
 def _grid_row(initiative: Initiative, keys: list[str], gate_url, today: date) -> dict:
     facts = getattr(initiative, "facts", None)
     cells = []
-    for key, status in zip(keys, pf.gate_cells(initiative)):
+    for key, status in zip(keys, pf.gate_cells(initiative, len(keys))):
         if status is None:  # the initiative's checklist has no such gate
             symbol, words = NOT_IN_CHECKLIST
             cells.append({"status": "na", "symbol": symbol, "words": words, "url": ""})
@@ -179,6 +179,7 @@ class _Echo:
 
 def _csv_rows(initiatives, today: date) -> Iterator[list]:
     yield csv_header()
+    columns = len(pf.columns())
     for initiative in initiatives.iterator(chunk_size=2000):
         facts = getattr(initiative, "facts", None)
         regulatory = facts.regulatory_class if facts else RegulatoryClass.UNCLASSIFIED
@@ -187,7 +188,7 @@ def _csv_rows(initiatives, today: date) -> Iterator[list]:
         yield [
             initiative.slug, _safe(initiative.title), initiative.clinical_area,
             _safe(initiative.owner.get_full_name() or initiative.owner.get_username()), initiative.status,
-            *[status or "n/a" for status in pf.gate_cells(initiative)],
+            *[status or "n/a" for status in pf.gate_cells(initiative, columns)],
             facts.fp_cost_per_month if facts and facts.fp_cost_per_month is not None else "",
             regulatory, pf.burden_label(regulatory), initiative.rank,
             facts.inputs_good if facts else 0, facts.inputs_total if facts else 0,

@@ -72,6 +72,7 @@ class Portfolio:
         self.leader.groups.add(Group.objects.get(name=roles.LEADERSHIP))
         self.checklist = registry.current()
         self.definitions = self.checklist.gates
+        self.examples = {d.key: d.examples(self.ctx) for d in self.definitions}
 
     def count(self) -> int:
         return Initiative.objects.count()
@@ -79,7 +80,7 @@ class Portfolio:
     # --- gate answers ---------------------------------------------------------------------
     def data(self, definition) -> dict:
         """Each gate's own example answers (its `examples` hook): mostly passing, one in five blocking."""
-        examples = definition.examples(self.ctx)
+        examples = self.examples[definition.key]
         return dict(examples.blocking if self.rng.random() < .2 else examples.passing)
 
     def gate_statuses(self, status: str) -> list[str]:

@@ -195,11 +195,12 @@ class Command(BaseCommand):
         deciders = [args["by"] for gate_spec in spec["gates"].values() for step, args in gate_spec.get("flow", ())
                     if step == "decide" and args["decision"] == "approved"]
         all_approved = told.exists() and not told.exclude(status="approved").exists()
-        approver = users[deciders[-1]] if all_approved and deciders else None
-        owner = users[spec["owner"]]
+        if not (all_approved and deciders):
+            return
+        approver, owner = users[deciders[-1]], users[spec["owner"]]
         ctx = evaluation_context()
         for gate in Gate.objects.of_initiative(initiative):
-            if gate.key in spec["gates"] or approver is None:
+            if gate.key in spec["gates"]:
                 continue
             gate_save_data(gate=gate, by=owner, data=gate.definition.examples(ctx).passing)
             gate = Gate.objects.select_related("initiative").get(pk=gate.pk)
