@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ProxyVariable, SourceSystem
+from .models import ProxyVariable, SourceSystem, SubgroupDimension
 
 
 @admin.register(SourceSystem)
@@ -12,3 +12,9 @@ class SourceSystemAdmin(admin.ModelAdmin):
 @admin.register(ProxyVariable)
 class ProxyVariableAdmin(admin.ModelAdmin):
     list_display = ("label", "match_terms")
+
+
+@admin.register(SubgroupDimension)
+class SubgroupDimensionAdmin(admin.ModelAdmin):
+    list_display = ("name", "required")
+    list_filter = ("required",)

@@ -13,16 +13,22 @@ from .models import split_terms
 
 
 def evaluation_context(*, today: date | None = None, apps=None) -> EvaluationContext:
-    """Two queries: the source systems and the proxy variables (`apps`: a migration's models)."""
+    """Three queries: the source systems, the proxy variables and the subgroup dimensions
+    (`apps`: a migration's models)."""
     if apps is None:
         from django.apps import apps
     SourceSystem = apps.get_model("gates", "SourceSystem")
     ProxyVariable = apps.get_model("gates", "ProxyVariable")
+    try:
+        dimensions = dict(apps.get_model("gates", "SubgroupDimension").objects.values_list("name", "required"))
+    except LookupError:  # a migration older than the dimensions (dashboard 0002's backfill)
+        dimensions = {}
     return EvaluationContext(
         today=today or timezone.localdate(),
         sources=dict(SourceSystem.objects.values_list("name", "approved")),
         proxies=tuple((label, tuple(split_terms(terms)))
                       for label, terms in ProxyVariable.objects.values_list("label", "match_terms")),
+        subgroup_dimensions=dimensions,
         thresholds=thresholds(),
     )
 

@@ -250,6 +250,20 @@ class SourceSystem(models.Model):
         return self.name
 
 
+class SubgroupDimension(models.Model):
+    """A way of dividing patients (age band, sex, race/ethnicity…) that clinical validation
+    reports performance by. A required dimension with no subgroup rows blocks the gate."""
+
+    name = models.CharField(max_length=60, unique=True)
+    required = models.BooleanField(default=False, help_text="Tick to block clinical validation without rows for it.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ProxyVariable(models.Model):
     """A known proxy for a protected class or for wealth; inputs matching it need a justification."""
 

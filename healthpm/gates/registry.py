@@ -66,6 +66,17 @@ CHECKLISTS: tuple[Checklist, ...] = (
         regulatory_classification.GATE,
         baa_phi.GATE,
     ), released=date(2026, 3, 2)),
+    # v1 plus the five further gates of SPEC §4, in the order a PM works: validation and harm
+    # once the burden is known, adoption after the workflow gates, transparency last since it
+    # gathers what the others found.
+    Checklist(2, (
+        auditable_inputs.GATE,
+        false_positive_cost.GATE,
+        paper_fallback.GATE,
+        cognitive_load.GATE,
+        regulatory_classification.GATE,
+        baa_phi.GATE,
+    )),
 )
 
 

@@ -173,6 +173,7 @@ ADMIN_MODELS = {
     "auth.user": MANAGE,
     "gates.sourcesystem": MANAGE,
     "gates.proxyvariable": MANAGE,
+    "gates.subgroupdimension": MANAGE,
     "notifications.notification": NO_ADD,
     "axes.accessattempt": NO_ADD,
     "axes.accesslog": NO_ADD,

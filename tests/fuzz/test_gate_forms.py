@@ -32,14 +32,14 @@ from tests.factories import (
 from tests.fuzz import fuzz_settings
 from tests.fuzz.harness import FormCase, Outcome, as_server_sees, assert_pages_open, fuzz_request
 from tests.fuzz.strategies import NUL, hostile_file, mutated, tampered_formset
-from tests.gates.rules.helpers import ROWS_KEY, input_row, page_post
+from tests.gates.rules.helpers import ROWS_KEYS, input_row, page_post
 
 pytestmark = pytest.mark.django_db
 
 # Every gate with a form, of every checklist: a new gate is fuzzed without touching this file.
 GATE_KEYS = [d.key for d in registry.all_gates() if d.form_class is not None]
-ROW_FIELDS = {d.key: [name for name in d.form_class.row_form_class.base_fields if name != "DELETE"]
-              for d in registry.all_gates() if d.form_class is not None and d.form_class.row_form_class is not None}
+ROW_FIELDS = {(d.key, table.key): [name for name in table.form_class.base_fields if name != "DELETE"]
+              for d in registry.all_gates() if d.form_class is not None for table in d.form_class.tables}
 
 
 def other_answers(key: str, baa_pk: int | None) -> list[dict]:
@@ -206,15 +206,16 @@ def gate_bodies(draw, gate: Gate, starts: list[dict]):
     answers = draw(st.sampled_from(starts))
     body = page_post(gate, answers)
     body = draw(mutated(body))
-    rows_key = ROWS_KEY.get(gate.key)
-    if rows_key and draw(st.booleans()):
-        body = draw(tampered_formset(body, rows_key, ROW_FIELDS[gate.key]))
+    tables = ROWS_KEYS.get(gate.key)
+    if tables and draw(st.booleans()):
+        table = draw(st.sampled_from(tables))
+        body = draw(tampered_formset(body, table, ROW_FIELDS[gate.key, table]))
     return body
 
 
-# Every gate empty; the two gates with a table of rows also with rows already saved, so the
+# Every gate empty; the gates with tables of rows also with rows already saved, so the
 # management form's INITIAL_FORMS and the saved rows are in play.
-GATE_STATES = [(key, False) for key in GATE_KEYS] + [(key, True) for key in ROWS_KEY]
+GATE_STATES = [(key, False) for key in GATE_KEYS] + [(key, True) for key in ROWS_KEYS]
 
 
 @pytest.mark.parametrize(("key", "saved_before"), GATE_STATES,

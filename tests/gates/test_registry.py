@@ -35,8 +35,8 @@ def _form_fields(definition: GateDefinition) -> dict[str, list[str]]:
 
     form = form_class(gate=None, context=EvaluationContext(today=date(2026, 1, 1)))
     fields = {"main": sorted(form.main.fields)}
-    if form.formset is not None:
-        fields[form.rows_key] = sorted(form.formset.empty_form.fields)
+    for key, formset in form.formsets.items():
+        fields[key] = sorted(formset.empty_form.fields)
     return fields
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 
 from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Table, Working
-from .forms_base import DataForm, GateForm, RowForm, yes_no_field
+from .forms_base import DataForm, GateForm, RowForm, RowTable, yes_no_field
 
 
 def proxy_match(name: str, proxies) -> str | None:
@@ -57,11 +57,7 @@ class AuditableInputsForm(GateForm):
     class main_form_class(DataForm):
         pass
 
-    row_form_class = InputRowForm
-    rows_key = "inputs"
-    rows_title = "Input inventory"
-    row_noun = "model input"
-    min_rows = 1
+    tables = (RowTable("inputs", InputRowForm, "Input inventory", noun="model input", min_rows=1),)
 
 
 def _good(row: dict, ctx: EvaluationContext) -> bool:

@@ -13,7 +13,7 @@ from django import forms
 from healthpm.lib.hipaa import SAFE_HARBOR_IDENTIFIERS
 
 from .base import Deadline, EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Table, Working
-from .forms_base import DataForm, DateInput, GateForm, RowForm, iso_date, yes_no_field
+from .forms_base import DataForm, DateInput, GateForm, RowForm, RowTable, iso_date, yes_no_field
 
 DEID_METHODS = [("none", "None — identified PHI is processed"), ("safe_harbor", "Safe Harbor"),
                 ("expert_determination", "Expert Determination (with report)")]
@@ -77,10 +77,7 @@ class BaaPhiMainForm(DataForm):
 
 class BaaPhiForm(GateForm):
     main_form_class = BaaPhiMainForm
-    row_form_class = VendorRowForm
-    rows_key = "vendors"
-    rows_title = "Vendors and processors that touch PHI"
-    row_noun = "vendor"
+    tables = (RowTable("vendors", VendorRowForm, "Vendors and processors that touch PHI", noun="vendor"),)
 
     def row_form_kwargs(self, gate) -> dict[str, Any]:
         return {"evidence": list(gate.evidence.all()) if gate is not None else []}

@@ -92,6 +92,8 @@ class EvaluationContext:
     sources: Mapping[str, bool] = field(default_factory=dict)
     # Known proxies for a protected class or wealth: (label, words that identify it).
     proxies: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The dimensions clinical validation reports subgroups by, with whether each is required.
+    subgroup_dimensions: Mapping[str, bool] = field(default_factory=dict)
     # Setting name → value, for every threshold a registered gate declares.
     thresholds: Mapping[str, Any] = field(default_factory=dict)
 
@@ -133,7 +135,20 @@ PORTFOLIO_FACTS = {
     "inputs_total": "model inputs listed (int)",
     "inputs_good": "inputs with an approved, timestamped source (int)",
     "baas": "[(vendor, expiry date)] of PHI-touching vendors' agreements",
+    "worst_subgroup_gap": "overall sensitivity minus the lowest subgroup's (float, 0–1) or None without subgroups",
+    "open_severe_modes": "catastrophic or major failure modes without detection or mitigation (int)",
+    "pause_thresholds": "monitored metrics with a pause threshold (int)",
+    "harm_engine": "revenue grows with alerts or positives and no exception is recorded (bool)",
+    "training_date": "the last peer-led training session (date) or None",
 }
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """An answer another gate of the same initiative already gives, and where it came from."""
+
+    value: Any
+    source: str  # "Auditable inputs — input inventory"
 
 
 @dataclass
@@ -188,6 +203,11 @@ class GateDefinition:
     def deadlines(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Deadline]:
         """Dated things in the answers that lapse and need a reminder."""
         return []
+
+    def prefill(self, others: Mapping[str, dict[str, Any]], ctx: EvaluationContext) -> dict[str, Prefill]:
+        """Answers for this gate's main form taken from the other gates' saved data (by key),
+        offered where this gate has saved nothing yet; the page says where each came from."""
+        return {}
 
     def examples(self, ctx: EvaluationContext) -> Examples:
         """A passing and a blocking answer; every gate with a form must give both."""

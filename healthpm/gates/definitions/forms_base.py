@@ -1,8 +1,9 @@
 """Building blocks for a gate's structured form: a main form plus, for table-like facts
-(model inputs, vendors), one formset of rows. Gate modules subclass these; the gate view
+(model inputs, vendors, subgroups), formsets of rows declared as `RowTable`s. Gate modules subclass these; the gate view
 only knows `GateForm(data, initial=..., gate=..., context=...)`, `is_valid()` and `to_data()`.
 Forms see the request's `EvaluationContext` (today, approved sources) like the rules do."""
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -98,18 +99,25 @@ class UniqueRowsFormSet(BaseFormSet):
             raise forms.ValidationError(f"Add at least {self.min_rows} {self.row_noun}.")
 
 
+@dataclass(frozen=True)
+class RowTable:
+    """One table of a gate's form: its rows are saved under `key` (also the formset prefix)."""
+
+    key: str
+    form_class: type[RowForm]
+    title: str
+    noun: str = "row"
+    min_rows: int = 0
+
+
 class GateForm:
-    """A main form and an optional formset, validated and saved together."""
+    """A main form and its row tables (`tables`), validated and saved together."""
 
     main_form_class: type[DataForm]
-    row_form_class: type[RowForm] | None = None
-    rows_key = "rows"
-    rows_title = ""
-    row_noun = "row"
-    min_rows = 0
-    # More rows than a model's inputs or a vendor list runs to. It also caps what a crafted
-    # TOTAL_FORMS makes the page build and render (about 30 ms a row): Django's own cap is
-    # 2,000 rows, over a minute of work for one request.
+    tables: tuple[RowTable, ...] = ()
+    # Rows a table holds at most: more than a model's inputs or a vendor list runs to. It also
+    # caps what a crafted TOTAL_FORMS makes the page build and render (about 30 ms a row):
+    # Django's own cap is 2,000 rows, over a minute of work for one request.
     max_rows = 200
 
     def __init__(self, data=None, *, initial: dict | None = None, gate=None, context):
@@ -117,31 +125,34 @@ class GateForm:
         self.gate = gate
         self.context = context
         self.main = self.main_form_class(data, initial=initial, gate=gate, context=context, prefix="gate")
-        self.formset = None
-        if self.row_form_class is not None:
-            rows = initial.get(self.rows_key) or []
-            if data is not None:
-                # Only the rows the page says it was given (INITIAL_FORMS) take saved rows as
-                # initial. An added row that happened to equal the saved row at its index would
-                # otherwise look "unchanged", be treated as a blank extra row and be dropped.
-                try:
-                    given = int(data.get(f"{self.rows_key}-INITIAL_FORMS") or 0)
-                except (TypeError, ValueError):
-                    given = 0
-                rows = rows[:max(given, 0)]
-            formset_class = formset_factory(
-                self.row_form_class, formset=UniqueRowsFormSet, extra=0 if rows else 1, can_delete=True,
-                max_num=self.max_rows, absolute_max=self.max_rows, validate_max=True,
-            )
-            formset_class.row_noun = self.row_noun
-            formset_class.min_rows = self.min_rows
-            self.formset = formset_class(data, initial=rows, prefix=self.rows_key,
-                                         form_kwargs={"gate": gate, "context": context,
-                                                      **self.row_form_kwargs(gate)})
+        extra_kwargs = self.row_form_kwargs(gate) if self.tables else {}
+        self.formsets = {table.key: self._formset(table, data, initial, extra_kwargs) for table in self.tables}
+
+    def _formset(self, table: RowTable, data, initial: dict, extra_kwargs: dict):
+        rows = initial.get(table.key) or []
+        if data is not None:
+            # Only the rows the page says it was given (INITIAL_FORMS) take saved rows as
+            # initial. An added row that happened to equal the saved row at its index would
+            # otherwise look "unchanged", be treated as a blank extra row and be dropped.
+            try:
+                given = int(data.get(f"{table.key}-INITIAL_FORMS") or 0)
+            except (TypeError, ValueError):
+                given = 0
+            rows = rows[:max(given, 0)]
+        formset_class = formset_factory(
+            table.form_class, formset=UniqueRowsFormSet, extra=0 if rows else 1, can_delete=True,
+            max_num=self.max_rows, absolute_max=self.max_rows, validate_max=True,
+        )
+        formset_class.row_noun = table.noun
+        formset_class.min_rows = table.min_rows
+        formset = formset_class(data, initial=rows, prefix=table.key,
+                                form_kwargs={"gate": self.gate, "context": self.context, **extra_kwargs})
+        formset.table = table
+        return formset
 
     def row_form_kwargs(self, gate) -> dict[str, Any]:
         """Lookups every row needs (choices from reference data or evidence), made once for the
-        table instead of once per row: a 40-row table asked 40 identical queries."""
+        tables instead of once per row: a 40-row table asked 40 identical queries."""
         return {}
 
     @property
@@ -150,14 +161,14 @@ class GateForm:
 
     def is_valid(self) -> bool:
         valid = self.main.is_valid()
-        if self.formset is not None:
-            valid = self.formset.is_valid() and valid
+        for formset in self.formsets.values():
+            valid = formset.is_valid() and valid
         return valid
 
     def to_data(self) -> dict[str, Any]:
         data = self.main.to_data()
-        if self.formset is not None:
-            data[self.rows_key] = [f.to_data() for f in self.formset.live_forms()]
+        for key, formset in self.formsets.items():
+            data[key] = [f.to_data() for f in formset.live_forms()]
         return data
 
     def error_messages(self) -> list[str]:
@@ -166,12 +177,13 @@ class GateForm:
         for name, errors in self.main.errors.items():
             label = _label(self.main, name)
             messages += [f"{label}: {e}" if label else str(e) for e in errors]
-        if self.formset is not None:
-            messages += [str(e) for e in self.formset.non_form_errors()]
-            for number, form in enumerate(self.formset.forms, start=1):
+        for formset in self.formsets.values():
+            noun = formset.table.noun
+            messages += [f"{formset.table.title}: {e}" for e in formset.non_form_errors()]
+            for number, form in enumerate(formset.forms, start=1):
                 for name, errors in form.errors.items():
                     label = _label(form, name)
-                    messages += [f"{self.row_noun.capitalize()} {number}, {label}: {e}" for e in errors]
+                    messages += [f"{noun.capitalize()} {number}, {label}: {e}" for e in errors]
         return messages
 
 

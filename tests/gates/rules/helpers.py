@@ -17,6 +17,7 @@ from healthpm.gates.services import Upload, evidence_add, gate_decide, gate_save
 from tests.factories import fresh, pdf_bytes, valid_data
 
 _reference_data = importlib.import_module("healthpm.gates.migrations.0002_reference_data")
+_dimensions = importlib.import_module("healthpm.gates.migrations.0004_subgroup_dimension")
 
 
 def ctx(today: date | None = None) -> EvaluationContext:
@@ -26,13 +27,14 @@ def ctx(today: date | None = None) -> EvaluationContext:
         today=today or timezone.localdate(),
         sources={name: True for name, _ in _reference_data.SOURCE_SYSTEMS},
         proxies=tuple((label, tuple(split_terms(terms))) for label, terms in _reference_data.PROXIES),
+        subgroup_dimensions=dict(_dimensions.DIMENSIONS),
         thresholds=thresholds(),
     )
 
 
-# The rows key of gates whose form has a formset (GateForm.rows_key), from the registry.
-ROWS_KEY = {d.key: d.form_class.rows_key for d in registry.all_gates()
-            if d.form_class is not None and d.form_class.row_form_class is not None}
+# The row tables' keys of gates whose form has any (GateForm.tables), from the registry.
+ROWS_KEYS = {d.key: [table.key for table in d.form_class.tables] for d in registry.all_gates()
+             if d.form_class is not None and d.form_class.tables}
 
 
 def data(key: str, **changes) -> dict:
@@ -74,31 +76,35 @@ def management(prefix: str, total: int, initial: int = 0) -> dict:
     }
 
 
-def post_body(key: str, answers: dict, *, initial: int = 0) -> dict:
-    """A form POST for these answers: main fields under "gate-", rows (if the gate has a
-    table) under their formset prefix with a management form saying `initial` rows were saved."""
-    rows_key = ROWS_KEY.get(key)
-    body = {f"gate-{name}": _encode(value) for name, value in answers.items() if name != rows_key}
-    if rows_key:
-        rows = answers.get(rows_key) or []
-        body.update(management(rows_key, len(rows), initial))
+def post_body(key: str, answers: dict, *, initial: dict | None = None) -> dict:
+    """A form POST for these answers: main fields under "gate-", the rows of each table under
+    its formset prefix with a management form saying `initial[table]` rows were saved."""
+    tables = ROWS_KEYS.get(key, [])
+    initial = initial or {}
+    body = {f"gate-{name}": _encode(value) for name, value in answers.items() if name not in tables}
+    for table in tables:
+        rows = answers.get(table) or []
+        body.update(management(table, len(rows), initial.get(table, 0)))
         for number, row in enumerate(rows):
-            body.update({f"{rows_key}-{number}-{name}": _encode(value) for name, value in row.items()})
+            body.update({f"{table}-{number}-{name}": _encode(value) for name, value in row.items()})
     return body
 
 
 def page_post(gate: Gate, answers: dict) -> dict:
     """What the gate page's form sends: the page numbers the saved rows first (INITIAL_FORMS
     is their count) and never drops one; a saved row the user removes is ticked for deletion."""
-    rows_key = ROWS_KEY.get(gate.key)
-    if not rows_key:
-        return post_body(gate.key, answers)
-    saved = list(gate.data.get(rows_key) or [])
-    rows = list(answers.get(rows_key) or [])
-    removed = max(0, len(saved) - len(rows))
-    body = post_body(gate.key, {**answers, rows_key: rows + saved[len(rows):]}, initial=len(saved))
-    for number in range(len(rows), len(rows) + removed):
-        body[f"{rows_key}-{number}-DELETE"] = "on"
+    tables = ROWS_KEYS.get(gate.key, [])
+    answers, saved, removed = dict(answers), {}, {}
+    for table in tables:
+        saved_rows = list(gate.data.get(table) or [])
+        rows = list(answers.get(table) or [])
+        saved[table] = len(saved_rows)
+        removed[table] = range(len(rows), max(len(rows), len(saved_rows)))
+        answers[table] = rows + saved_rows[len(rows):]
+    body = post_body(gate.key, answers, initial=saved)
+    for table in tables:
+        for number in removed[table]:
+            body[f"{table}-{number}-DELETE"] = "on"
     return body
 
 

@@ -156,7 +156,7 @@ def test_the_form_refuses_an_empty_inventory(pm):
     form = form_for(gate, {"inputs": []})
 
     assert not form.is_valid()
-    assert form.error_messages() == ["Add at least 1 model input."]
+    assert form.error_messages() == ["Input inventory: Add at least 1 model input."]
 
 
 def test_the_form_refuses_two_inputs_with_the_same_name(pm):
@@ -166,7 +166,7 @@ def test_the_form_refuses_two_inputs_with_the_same_name(pm):
 
     assert not form.is_valid()
     assert form.error_messages() == [
-        "Rows 1 and 3 are both “Lactate”. Each model input must appear once: merge or rename them."]
+        "Input inventory: Rows 1 and 3 are both “Lactate”. Each model input must appear once: merge or rename them."]
 
 
 def test_the_form_requires_each_yes_no_answer(pm):

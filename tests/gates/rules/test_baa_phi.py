@@ -113,7 +113,7 @@ def test_the_vendor_form_offers_only_this_gates_current_baa_files(pm):
     assert good.is_valid(), good.error_messages()
     assert good.to_data()["vendors"][0]["baa_evidence"] == str(baa.pk)
     assert not bad.is_valid()
-    assert "baa_evidence" in bad.formset.forms[0].errors
+    assert "baa_evidence" in bad.formsets["vendors"].forms[0].errors
 
 
 @pytest.mark.django_db
@@ -136,4 +136,4 @@ def test_the_vendor_table_refuses_the_same_vendor_twice(pm):
     form = form_for(gate, answers)
 
     assert not form.is_valid()
-    assert form.error_messages() == ["Rows 1 and 2 are both “acme”. Each vendor must appear once: merge or rename them."]
+    assert form.error_messages() == ["Vendors and processors that touch PHI: Rows 1 and 2 are both “acme”. Each vendor must appear once: merge or rename them."]
