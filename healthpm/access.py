@@ -129,6 +129,16 @@ def require_reopen(user, initiative: Initiative) -> None:
     require_decide(user, initiative)
 
 
+def can_move_checklist(user, initiative: Initiative) -> bool:
+    """Moving an initiative to a new checklist changes what it is judged by: the same people
+    who may decide its gates (compliance, without a stake in it)."""
+    return can_decide(user, initiative)
+
+
+def require_move_checklist(user, initiative: Initiative) -> None:
+    require_decide(user, initiative)
+
+
 # --- dossiers (SPEC §6) ------------------------------------------------------------------
 def can_export_dossier(user, initiative: Initiative) -> bool:
     """The team, compliance and leadership generate dossiers; whoever sees the initiative downloads them."""

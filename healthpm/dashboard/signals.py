@@ -12,13 +12,14 @@ from django.dispatch import receiver
 
 from healthpm.core.tasks import enqueue_on_commit
 from healthpm.gates.models import SourceSystem
-from healthpm.gates.signals import gate_data_saved, gate_decided
+from healthpm.gates.signals import checklist_changed, gate_data_saved, gate_decided
 
 from .facts import record_review_time, refresh_facts
 from .tasks import refresh_portfolio_facts
 
 
 @receiver(gate_data_saved, dispatch_uid="dashboard_gate_data_saved")
+@receiver(checklist_changed, dispatch_uid="dashboard_checklist_changed")
 def _gate_data_saved(sender, *, initiative, **kwargs):
     refresh_facts(initiative)
 

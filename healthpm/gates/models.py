@@ -115,12 +115,13 @@ class Gate(models.Model):
 
     # --- approval ------------------------------------------------------------------------
     def compute_digest(self, *, today: date | None = None) -> str:
-        """SHA-256 over the gate's data and its current evidence (SPEC §2)."""
+        """SHA-256 over the gate's data and its current evidence (SPEC §2), bound to the rules
+        it was judged by: the checklist version that introduced this gate's definition."""
         current = sorted(self.current_evidence(today=today), key=lambda e: e.pk)
         return digest(
             {
                 "gate": self.key,
-                "checklist_version": self.initiative.checklist_version,
+                "checklist_version": registry.introduced_in(self.definition),
                 "data": self.data,
                 "evidence": [e.digest_facts() for e in current],
             }

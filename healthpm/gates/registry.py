@@ -96,6 +96,18 @@ def definition(version: int, key: str) -> GateDefinition:
     return checklist(version).gate(key)
 
 
+def later_released(version: int) -> list[Checklist]:
+    """Released checklists an initiative held to `version` may move to, newest first."""
+    return sorted((c for c in CHECKLISTS if c.released and c.version > version), key=lambda c: -c.version)
+
+
+def introduced_in(definition: GateDefinition) -> int:
+    """The first checklist version holding this very definition (a changed rule is a new
+    definition, so a new version). A gate's approval digest is bound to it, not to the
+    initiative's checklist: a gate carried unchanged into a later checklist keeps its approval."""
+    return min(c.version for c in CHECKLISTS if any(g is definition for g in c.gates))
+
+
 def all_gates() -> list[GateDefinition]:
     """Every registered gate once, the current checklist's first, in their order."""
     seen: dict[str, GateDefinition] = {}

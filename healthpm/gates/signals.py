@@ -14,3 +14,5 @@ gate_submitted = Signal()
 # A compliance officer approved or rejected a submitted gate.
 # kwargs: gate, initiative, decision (GateDecision), submitted_at (of the submission decided).
 gate_decided = Signal()
+# An initiative was moved to another checklist version (gates added). kwargs: initiative.
+checklist_changed = Signal()

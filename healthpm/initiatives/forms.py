@@ -69,3 +69,15 @@ class InitiativeForm(PlainTextForm, forms.ModelForm):
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
+
+
+class MoveChecklistForm(PlainTextForm, forms.Form):
+    """A compliance officer moves an in-flight initiative to a later released checklist."""
+
+    version = forms.TypedChoiceField(coerce=int, label="Move to checklist")
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                             help_text="Why this initiative must meet the new checklist. Kept in the audit trail.")
+
+    def __init__(self, *args, choices: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].choices = choices

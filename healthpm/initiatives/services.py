@@ -9,6 +9,8 @@ from healthpm.audit.services import record
 from healthpm.core.errors import WorkflowError
 from healthpm.gates import registry
 from healthpm.gates.models import Gate, GateStatus
+from healthpm.gates.signals import checklist_changed
+from healthpm.notifications.services import notify
 
 from .models import FINAL_STATUSES, Initiative, Status
 
@@ -110,3 +112,63 @@ def initiative_refresh_status(initiative: Initiative, *, by) -> None:
         record("initiative_status_changed", actor=by, obj=initiative, initiative=initiative,
                before={"status": old}, after={"status": new})
 
+
+
+def initiative_move_checklist(*, initiative: Initiative, by, version: int, reason: str) -> Initiative:
+    """Hold an in-flight initiative to a later released checklist (never an earlier one).
+
+    Gates the new checklist carries unchanged keep their data, evidence, decisions and
+    approvals: a gate's approval digest is bound to the checklist that introduced its
+    definition (registry.introduced_in), not to the initiative's. A gate whose definition
+    changed keeps its answers but goes back to in progress for a new review; new gates start
+    empty. Compliance only, with a reason, audited; the team is told what is new.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise WorkflowError("Give the reason for moving to the new checklist; it is kept in the audit trail.")
+    target = registry.checklist(version)
+    with transaction.atomic():
+        initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        access.require_move_checklist(by, initiative)
+        source = registry.checklist(initiative.checklist_version)
+        if target.version <= source.version:
+            raise WorkflowError(f"“{initiative.title}” is held to checklist v{source.version}; it can only move to a "
+                                "later checklist, never back.")
+        if target.released is None:
+            raise WorkflowError(f"Checklist v{target.version} is not released yet.")
+        if initiative.status in FINAL_STATUSES:
+            raise WorkflowError(f"“{initiative.title}” has a final decision and is locked. Reopen it first.")
+        dropped = [key for key in source.keys if key not in target.keys]
+        if dropped:
+            raise WorkflowError(f"Checklist v{target.version} has no gate {', '.join(dropped)}: "
+                                "the initiative cannot move to it without losing that work.")
+        gates = {gate.key: gate for gate in Gate.objects.select_for_update().filter(initiative=initiative)}
+        kept, reviewed_again, added = [], [], []
+        for position, definition in enumerate(target.gates, start=1):
+            gate = gates.get(definition.key)
+            if gate is None:
+                Gate.objects.create(initiative=initiative, key=definition.key, order=position)
+                added.append(definition.key)
+                continue
+            changed = source.gate(definition.key) is not definition
+            if changed and gate.status in (GateStatus.SUBMITTED, GateStatus.APPROVED):
+                gate.status = GateStatus.IN_PROGRESS
+                reviewed_again.append(definition.key)
+            elif gate.status == GateStatus.APPROVED:
+                kept.append(definition.key)
+            gate.order = position
+            gate.save(update_fields=["order", "status"])
+        initiative.checklist_version = target.version
+        initiative.save(update_fields=["checklist_version", "updated_at"])
+        record("initiative_checklist_changed", actor=by, obj=initiative, initiative=initiative,
+               before={"checklist_version": source.version},
+               after={"checklist_version": target.version, "reason": reason, "gates_added": added,
+                      "approvals_kept": kept, "reviewed_again": reviewed_again})
+        initiative_refresh_status(initiative, by=by)
+        checklist_changed.send(sender=Initiative, initiative=initiative)
+        notify([initiative.owner, *initiative.collaborators.all()],
+               subject=f"{initiative.title}: now held to checklist v{target.version}", template="checklist_moved",
+               context={"initiative": initiative, "by": by, "reason": reason, "version": target.version,
+                        "added": [target.gate(key).title for key in added],
+                        "reviewed_again": [target.gate(key).title for key in reviewed_again]})
+    return initiative

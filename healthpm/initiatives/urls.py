@@ -8,4 +8,5 @@ urlpatterns = [
     path("new/", views.initiative_new, name="new"),
     path("<slug:slug>/", views.initiative_overview, name="overview"),
     path("<slug:slug>/edit/", views.initiative_edit, name="edit"),
+    path("<slug:slug>/checklist/", views.initiative_move_checklist_view, name="move_checklist"),
 ]

@@ -3,20 +3,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from healthpm import access
 from healthpm.approvals.services import current_signature
 from healthpm.audit.models import AuditEvent
 from healthpm.core.errors import WorkflowError
+from healthpm.gates import registry
 from healthpm.gates.context import evaluation_context
 from healthpm.gates.models import Gate, GateStatus
 from healthpm.gates.report import gate_report
 
-from .forms import InitiativeForm
+from .forms import InitiativeForm, MoveChecklistForm
 from .models import Initiative, Status
 from .progress import next_step
-from .services import initiative_create, initiative_update
+from .services import initiative_create, initiative_move_checklist, initiative_update
 
 
 @login_required
@@ -107,4 +108,42 @@ def initiative_overview(request, slug):
         "trail": trail,
         "can_edit": access.can_edit(request.user, initiative),
         "can_decide": access.can_decide(request.user, initiative),
+        "move_form": _move_form(request.user, initiative),
     })
+
+
+def _checklist_choices(initiative: Initiative) -> list[tuple[int, str]]:
+    current = registry.checklist(initiative.checklist_version)
+    return [(c.version, f"v{c.version} — {len(c.gates)} gates, {len(set(c.keys) - set(current.keys))} new "
+                        f"(released {c.released.isoformat()})")
+            for c in registry.later_released(initiative.checklist_version)]
+
+
+def _move_form(user, initiative: Initiative, data=None) -> MoveChecklistForm | None:
+    """The move offer on the overview: to officers who may move it, while a later checklist exists."""
+    choices = _checklist_choices(initiative)
+    if not choices or initiative.is_locked or not access.can_move_checklist(user, initiative):
+        return None
+    return MoveChecklistForm(data, choices=choices)
+
+
+@login_required
+@require_POST
+def initiative_move_checklist_view(request, slug):
+    initiative = access.get_initiative_for(request.user, slug)
+    access.require_move_checklist(request.user, initiative)  # before reading the form, like reopen
+    form = MoveChecklistForm(request.POST, choices=_checklist_choices(initiative))
+    if not form.is_valid():
+        for name, problems in form.errors.items():
+            for problem in problems:
+                messages.error(request, f"{form.fields[name].label}: {problem}" if name in form.fields else problem)
+        return redirect(initiative.get_absolute_url())
+    try:
+        initiative_move_checklist(initiative=initiative, by=request.user, version=form.cleaned_data["version"],
+                                  reason=form.cleaned_data["reason"])
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Now held to checklist v{form.cleaned_data['version']}. Approvals of unchanged "
+                                  "gates are kept; the new gates start empty.")
+    return redirect(initiative.get_absolute_url())

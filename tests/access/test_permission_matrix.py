@@ -56,6 +56,13 @@ initiatives:overview@review        GET     login  ok        ok        ok        
 initiatives:overview@review        POST    login  method    method    method    method    method    method    method    method
 initiatives:overview@approved      GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
 initiatives:overview@approved      POST    login  method    method    method    method    method    method    method    method
+# Moving to a later checklist: compliance without a stake only (an empty form is sent back).
+initiatives:move_checklist@draft   GET     login  method    method    method    method    method    method    method    method
+initiatives:move_checklist@draft   POST    login  forbidden forbidden hidden    ok        forbidden forbidden forbidden hidden
+initiatives:move_checklist@review  GET     login  method    method    method    method    method    method    method    method
+initiatives:move_checklist@review  POST    login  forbidden forbidden forbidden ok        forbidden forbidden forbidden hidden
+initiatives:move_checklist@approved GET    login  method    method    method    method    method    method    method    method
+initiatives:move_checklist@approved POST   login  forbidden forbidden forbidden ok        forbidden forbidden forbidden hidden
 initiatives:edit@draft             GET     login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
 initiatives:edit@draft             POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
 initiatives:edit@review            GET     login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
