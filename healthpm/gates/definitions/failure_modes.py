@@ -33,6 +33,8 @@ from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Le
 from .forms_base import DataForm, DateInput, GateForm, RowForm, RowTable, iso_date
 
 SEVERE = ("catastrophic", "major")
+# The risk levels as the register's cell says them (the long ALARP label does not fit a column).
+SHORT_LEVELS = {"unacceptable": "Unacceptable", "alarp": "ALARP", "acceptable": "Acceptable"}
 OUTAGE = "outage_replay"
 KINDS = [
     (OUTAGE, "Outage replay from a real downtime/outage log"),
@@ -88,12 +90,16 @@ def outage_replays(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 # --- the form -----------------------------------------------------------------------------------
-def _choice(label: str, choices, noun: str, help_text: str = "") -> forms.ChoiceField:
-    names = [key for key, _ in choices]
-    listed = ", ".join(names[:-1]) + f" or {names[-1]}"
+def _choice(label: str, choices, noun: str, help_text: str = "", *, keys_listed: bool = False) -> forms.ChoiceField:
+    """A required choice whose errors say what to pick; `noun` comes with its article ("an outcome").
+    With `keys_listed` the refusal lists the keys (one plain word each: catastrophic, major …)."""
+    listed = ""
+    if keys_listed:
+        names = [key for key, _ in choices]
+        listed = ": " + ", ".join(names[:-1]) + f" or {names[-1]}"
     return forms.ChoiceField(label=label, choices=[("", "—"), *choices], help_text=help_text,
-                             error_messages={"invalid_choice": f"Choose a {noun} from the list: {listed}.",
-                                             "required": f"Choose a {noun}."})
+                             error_messages={"invalid_choice": f"Choose {noun} from the list{listed}.",
+                                             "required": f"Choose {noun}."})
 
 
 class ModeRowForm(RowForm):
@@ -103,9 +109,9 @@ class ModeRowForm(RowForm):
     worst_harm = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), label="Worst credible harm",
                                  help_text="In plain words, e.g. could delay a sepsis diagnosis by 6 hours.")
     severity = _choice("Clinical severity", [(s, f"{SEVERITY_LABELS[s]} — {SEVERITY_HELP[s]}") for s in SEVERITIES],
-                       "severity", "Of the worst credible harm, before mitigation.")
+                       "a severity", "Of the worst credible harm, before mitigation.", keys_listed=True)
     likelihood = _choice("Likelihood", [(k, f"{LIKELIHOOD_LABELS[k]} — {LIKELIHOOD_HELP[k]}") for k in LIKELIHOODS],
-                         "likelihood", "Before mitigation.")
+                         "a likelihood", "Before mitigation.", keys_listed=True)
     detection = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
                                 label="How it is detected",
                                 help_text="An automated check, a monitor, a clinician's review. Leave empty if nothing does.")
@@ -117,13 +123,13 @@ class ModeRowForm(RowForm):
 
 class EdgeCaseRowForm(RowForm):
     name = forms.CharField(max_length=200, label="Case", help_text="e.g. 6-hour EHR outage, lab results backlog.")
-    kind = _choice("Kind", KINDS, "kind of edge case")
+    kind = _choice("Kind", KINDS, "a kind of edge case")
     source_reference = forms.CharField(required=False, max_length=200, label="Source reference",
                                        help_text="The outage log entry or chart review, e.g. INC-2025-0412.")
     outage_date = forms.DateField(required=False, widget=DateInput, label="Outage date",
                                   help_text="Required for an outage replay: the day the outage happened.")
     replayed = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="What was replayed or tried")
-    outcome = _choice("Outcome", OUTCOMES, "outcome")
+    outcome = _choice("Outcome", OUTCOMES, "an outcome")
     mitigation = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
                                  label="Mitigation of a failure",
                                  help_text="Required when it failed: what was changed, or the register's mode that now covers it.")
@@ -152,7 +158,7 @@ class FailureModesMainForm(DataForm):
     unusual_patients = forms.CharField(
         max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Unusual patients considered",
         help_text="One a line, e.g. a patient on ECMO, pediatric weights, dialysis. Try them as edge cases below.")
-    analysis_method = _choice("How the failure modes were found", METHODS, "method")
+    analysis_method = _choice("How the failure modes were found", METHODS, "a method")
     clinical_reviewer = forms.CharField(max_length=120, label="Clinician who rated the severities",
                                         help_text="A named clinician or role, e.g. sepsis committee chair.")
 
@@ -287,14 +293,14 @@ class FailureModes(GateDefinition):
         found = []
         modes = tuple(
             (r.get("name", ""), r.get("manifestation", ""), r.get("worst_harm", ""),
-             SEVERITY_LABELS.get(r.get("severity"), "?"), LIKELIHOOD_LABELS.get(r.get("likelihood"), "?"),
-             LEVEL_LABELS.get(mode_risk(r), "?"), _text(r.get("detection")) or "none",
+             f"{SEVERITY_LABELS.get(r.get('severity'), '?')} × {str(r.get('likelihood') or '?')} → "
+             f"{SHORT_LEVELS.get(mode_risk(r), '?')}", _text(r.get("detection")) or "none",
              _text(r.get("mitigation")) or "none", _text(r.get("fallback")) or "—")
             for r in data.get("modes") or []
         )
         if modes:
             found.append(Table("Failure-mode register", ("Failure mode", "How it shows up", "Worst credible harm",
-                                                         "Severity", "Likelihood", "Risk", "Detection", "Mitigation",
+                                                         "Severity × likelihood → risk", "Detection", "Mitigation",
                                                          "Fallback"), modes))
         kinds, outcomes = dict(KINDS), dict(OUTCOMES)
         cases = tuple(

@@ -207,6 +207,19 @@ def test_the_working_counts_the_modes_in_each_cell_and_by_level():
     assert facts["Outage replays"].startswith("1: INC-")
 
 
+def test_the_matrix_is_drawn_as_a_table_with_headers_and_the_count_in_words():
+    from django.template.loader import render_to_string
+
+    data = with_modes(mode("A", severity="catastrophic", likelihood="remote", mitigation="Merge audit"))
+    drawn = render_to_string(GATE.working_template, {"working": GATE.working(data, ctx(TODAY))})
+
+    assert "<caption" in drawn and '<th class="small" scope="col">Frequent</th>' in drawn
+    assert '<th class="small text-start" scope="row">Catastrophic</th>' in drawn
+    # The level is said in words, not only by the cell's colour.
+    assert "Unacceptable<br><strong>1 mode</strong>" in drawn
+    assert drawn.count("<td") == 25
+
+
 def test_nothing_is_worked_without_a_register():
     assert not GATE.working({}, ctx(TODAY))
 
@@ -217,7 +230,8 @@ def test_the_register_table_shows_the_computed_risk():
     register, cases = tables
 
     assert register.title == "Failure-mode register" and cases.title == "Edge cases tried"
-    assert register.rows[0][3:8] == ("Catastrophic", "Remote", "Unacceptable", "none", "none")
+    assert register.headers[3] == "Severity × likelihood → risk"
+    assert register.rows[0][3:6] == ("Catastrophic × remote → Unacceptable", "none", "none")
 
 
 def test_open_severe_modes_counts_catastrophic_or_major_modes_without_detection_or_mitigation():
@@ -289,6 +303,17 @@ def test_the_form_refuses_an_unknown_severity_or_likelihood(gate):
         "negligible.",
         "Failure mode 1, Likelihood: Choose a likelihood from the list: frequent, probable, occasional, remote or "
         "improbable.",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_form_refuses_an_unknown_kind_or_outcome_of_edge_case(gate):
+    form = form_for(gate, _replay(kind="rumour", outcome="fine"))
+
+    assert not form.is_valid()
+    assert form.error_messages() == [
+        "Edge case 1, Kind: Choose a kind of edge case from the list.",
+        "Edge case 1, Outcome: Choose an outcome from the list.",
     ]
 
 
