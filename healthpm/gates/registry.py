@@ -16,6 +16,7 @@ from .definitions import (
     auditable_inputs,
     baa_phi,
     cognitive_load,
+    failure_modes,
     false_positive_cost,
     paper_fallback,
     regulatory_classification,
@@ -72,6 +73,7 @@ CHECKLISTS: tuple[Checklist, ...] = (
     Checklist(2, (
         auditable_inputs.GATE,
         false_positive_cost.GATE,
+        failure_modes.GATE,
         paper_fallback.GATE,
         cognitive_load.GATE,
         regulatory_classification.GATE,
