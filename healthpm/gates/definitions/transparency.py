@@ -169,7 +169,7 @@ class Transparency(GateDefinition):
                 continue  # another gate's data in a shape this reader does not know: offer nothing
             for field, (text, source) in found.items():
                 offers.setdefault(field, []).append((text, source))
-        return {field: Prefill("\n".join(t for t, _ in parts), "; ".join(s for _, s in parts))
+        return {field: Prefill(_clip("\n".join(t for t, _ in parts)), "; ".join(s for _, s in parts))
                 for field, parts in offers.items()}
 
     def examples(self, ctx: EvaluationContext) -> Examples:
@@ -186,6 +186,11 @@ class Transparency(GateDefinition):
 # --- prefill: what the other gates already say --------------------------------------------------
 # Each reader takes the other gates' saved data by gate key and returns {field: (text, source)};
 # a reader meets data it does not expect by raising (ignored) or returning nothing.
+def _clip(text: str) -> str:
+    """An offer the form can save as it stands: at most MAX_ANSWER characters."""
+    return text if len(text) <= MAX_ANSWER else text[:MAX_ANSWER - 1] + "…"
+
+
 def _rows(data: Any, key: str) -> list[dict]:
     rows = data.get(key) if isinstance(data, Mapping) else None
     return [r for r in rows if isinstance(r, Mapping)] if isinstance(rows, list) else []
@@ -264,11 +269,24 @@ def _ratio(num: int, den: int) -> str:
 
 
 def _overall(data: Mapping[str, Any]) -> tuple[int, int, int, int] | None:
-    """The overall confusion matrix: a nested "overall" row, or overall_tp … on the main form."""
+    """The overall confusion matrix: tp … tn on the main form (clinical validation), or a nested "overall"."""
     nested = data.get("overall")
-    if isinstance(nested, Mapping):
-        return _counts(nested)
-    return _counts({k: data.get(f"overall_{k}") for k in ("tp", "fp", "fn", "tn")})
+    return _counts(nested) if isinstance(nested, Mapping) else _counts(data)
+
+
+def _study(data: Mapping[str, Any]) -> str:
+    """"silent-mode prospective, Main campus, 2026-01-05 to 2026-05-30" from the study's answers."""
+    design = str(data.get("design") or "").strip()
+    parts = [STUDY_DESIGNS.get(design, design.replace("_", " "))]
+    parts.append(str(data.get("sites") or "").strip())
+    start, end = str(data.get("period_start") or ""), str(data.get("period_end") or "")
+    parts.append(f"{start} to {end}" if start and end else "")
+    return ", ".join(p for p in parts if p)
+
+
+# Clinical validation's study designs in words (its form's choices; an unknown one is shown as saved).
+STUDY_DESIGNS = {"retrospective": "retrospective", "silent_prospective": "silent-mode prospective",
+                 "rct": "randomised controlled trial"}
 
 
 def _validation(others, ctx):
@@ -277,7 +295,7 @@ def _validation(others, ctx):
     overall = _overall(data)
     if overall:
         tp, fp, fn, tn = overall
-        study = ", ".join(str(data[k]).strip() for k in ("design", "sites", "period") if str(data.get(k) or "").strip())
+        study = _study(data)
         found["local_validity"] = (
             f"Local validation{f' ({study})' if study else ''}: TP {tp}, FP {fp}, FN {fn}, TN {tn} — sensitivity "
             f"{_ratio(tp, tp + fn)}, specificity {_ratio(tn, tn + fp)}, PPV {_ratio(tp, tp + fp)}.",
@@ -310,32 +328,57 @@ def _classification(others, ctx):
 
 
 def _failure_modes(others, ctx):
+    data = others.get("failure-modes") or {}
+    found = {}
     modes = []
-    for row in _rows(others.get("failure-modes"), "modes"):
-        name = str(row.get("mode") or row.get("name") or "").strip()
+    for row in _rows(data, "modes"):
+        name = str(row.get("name") or "").strip()
         if not name:
             continue
-        harm = str(row.get("harm") or row.get("worst_harm") or "").strip()
+        harm = str(row.get("worst_harm") or "").strip()
         severity = str(row.get("severity") or "").strip()
         modes.append(name + (f" — {harm}" if harm else "") + (f" ({severity})" if severity else ""))
-    return {"known_risks": (f"Failure modes: {'; '.join(modes)}.", "Failure modes — register")} if modes else {}
+    if modes:
+        found["known_risks"] = (f"Failure modes: {'; '.join(modes)}.", "Failure modes — register")
+    parts = []
+    unusual = [line.strip() for line in str(data.get("unusual_patients") or "").splitlines() if line.strip()]
+    if unusual:
+        parts.append(f"Unusual patients considered: {'; '.join(unusual)}.")
+    flagged = []
+    for row in _rows(data, "edge_cases"):
+        name, outcome = str(row.get("name") or "").strip(), row.get("outcome")
+        if name and outcome in EDGE_OUTCOMES:
+            notes = str(row.get("notes") or "").strip()
+            flagged.append(f"{name} — {EDGE_OUTCOMES[outcome]}" + (f" ({notes})" if notes else ""))
+    if flagged:
+        parts.append(f"Edge cases that failed or raised findings: {'; '.join(flagged)}.")
+    if parts:
+        found["cautioned_uses"] = (" ".join(parts), "Failure modes — edge cases")
+    return found
 
 
+# Edge-case outcomes worth a caution (the failure-modes gate's choices).
+EDGE_OUTCOMES = {"failed": "failed", "handled_with_findings": "handled with findings"}
+# Monitoring-plan metrics that watch fairness rather than validity.
+FAIRNESS_METRICS = ("subgroup_sensitivity_ratio",)
 FAIRNESS_WORDS = ("subgroup", "fairness", "equity", "parity", "disparity")
 
 
 def _monitoring(others, ctx):
     validity, fairness = [], []
     for row in _rows(others.get("monitoring-plan"), "metrics"):
-        name = str(row.get("name") or "").strip()
+        name = str(row.get("name") or "").strip() or str(row.get("metric") or "").replace("_", " ").strip()
         if not name:
             continue
-        cadence = str(row.get("cadence") or "").strip()
-        direction, value = row.get("pause_direction"), row.get("pause_value", row.get("pause_threshold"))
-        line = name + (f", {cadence}" if cadence else "")
+        line = name
+        for key in ("cadence", "owner_name"):
+            if str(row.get(key) or "").strip():
+                line += f", {str(row[key]).strip()}"
+        direction, value = row.get("pause_direction"), row.get("pause_value")
         if direction and value not in (None, ""):
             line += f", pauses when {direction} {value}"
-        (fairness if any(w in name.lower() for w in FAIRNESS_WORDS) else validity).append(line)
+        watches_fairness = row.get("metric") in FAIRNESS_METRICS or any(w in name.lower() for w in FAIRNESS_WORDS)
+        (fairness if watches_fairness else validity).append(line)
     found = {}
     if validity:
         found["validity_monitoring"] = (f"Monitored after launch: {'; '.join(validity)}.", "Monitoring plan — metrics")

@@ -204,25 +204,34 @@ def test_prefill_takes_alert_volume_and_ppv_as_local_validity():
     assert source == "False-positive cost — alert volume and PPV"
 
 
-def test_prefill_computes_local_validity_and_subgroups_from_the_confusion_matrices():
-    validation = {"design": "silent-mode prospective", "overall": {"tp": 80, "fp": 120, "fn": 20, "tn": 780},
-                  "subgroups": [{"dimension": "Age band", "value": "75+", "tp": 30, "fp": 40, "fn": 15, "tn": 200},
-                                {"dimension": "Sex", "value": "Female", "tp": "40", "fp": 60, "fn": 10, "tn": 390}]}
+# Clinical validation's saved answers (its form's shape: the overall counts on the main form).
+VALIDATION = {"design": "silent_prospective", "sites": "Main campus: 4 medical wards", "period_start": "2026-01-05",
+              "period_end": "2026-05-30", "tp": 80, "fp": 120, "fn": 20, "tn": 780,
+              "subgroups": [{"dimension": "Age band", "value": "75+", "tp": 30, "fp": 40, "fn": 15, "tn": 200},
+                            {"dimension": "Sex", "value": "Female", "tp": 40, "fp": 60, "fn": 10, "tn": 390}]}
 
-    found = offered({"clinical-validation": validation, "false-positive-cost": valid_data("false-positive-cost")})
+
+def test_prefill_computes_local_validity_and_subgroups_from_the_confusion_matrices():
+    found = offered({"clinical-validation": VALIDATION, "false-positive-cost": valid_data("false-positive-cost")})
 
     value, source = found["local_validity"]
     # Se = 80/100, Sp = 780/900, PPV = 80/200.
     assert value.splitlines() == [
         "Alert volume: 10 alerts a day at PPV 0.5 (90-day silent-mode run on 4 medical wards).",
-        "Local validation (silent-mode prospective): TP 80, FP 120, FN 20, TN 780 — sensitivity 0.80, specificity "
-        "0.87, PPV 0.40.",
+        "Local validation (silent-mode prospective, Main campus: 4 medical wards, 2026-01-05 to 2026-05-30): TP 80, "
+        "FP 120, FN 20, TN 780 — sensitivity 0.80, specificity 0.87, PPV 0.40.",
     ]
     assert source == "False-positive cost — alert volume and PPV; Clinical validation — overall confusion matrix"
     # 75+: 30/45 = 0.67; female: 40/50 = 0.80.
     assert found["local_fairness"] == (
         "Subgroup sensitivity against 0.80 overall: Age band 75+: sensitivity 0.67 (45 positives); Sex Female: "
         "sensitivity 0.80 (50 positives).", "Clinical validation — subgroups")
+
+
+def test_prefill_reads_a_nested_overall_matrix_too():
+    value, _ = offered({"clinical-validation": {"overall": {"tp": 1, "fp": 1, "fn": 3, "tn": 5}}})["local_validity"]
+
+    assert value == "Local validation: TP 1, FP 1, FN 3, TN 5 — sensitivity 0.25, specificity 0.83, PPV 0.50."
 
 
 def test_prefill_reads_the_decision_role_from_the_classification():
@@ -234,20 +243,58 @@ def test_prefill_reads_the_decision_role_from_the_classification():
         "Informs:")
 
 
-def test_prefill_lists_failure_modes_and_monitored_metrics():
-    found = offered({
-        "failure-modes": {"modes": [{"mode": "Lactate feed delayed", "harm": "could delay treatment by 2 hours",
-                                     "severity": "major"}]},
-        "monitoring-plan": {"metrics": [
-            {"name": "PPV", "cadence": "weekly", "pause_direction": "below", "pause_value": "0.15"},
-            {"name": "Subgroup sensitivity ratio (75+)", "cadence": "monthly"}]},
-    })
+def test_prefill_lists_failure_modes_and_the_edge_cases_to_caution_about():
+    found = offered({"failure-modes": {
+        "unusual_patients": "A patient on ECMO\nPediatric weights under 10 kg\n",
+        "modes": [{"name": "Stale lactate scored as current", "worst_harm": "Could delay a sepsis diagnosis by 6 hours",
+                   "severity": "major"}, {"name": ""}],
+        "edge_cases": [{"name": "6-hour EHR outage", "outcome": "handled_with_findings", "notes": "3 alerts fired late."},
+                       {"name": "Vitals missing for 4 hours", "outcome": "handled"}],
+    }})
 
-    assert found["known_risks"] == ("Failure modes: Lactate feed delayed — could delay treatment by 2 hours (major).",
-                                    "Failure modes — register")
-    assert found["validity_monitoring"] == ("Monitored after launch: PPV, weekly, pauses when below 0.15.",
+    assert found["known_risks"] == (
+        "Failure modes: Stale lactate scored as current — Could delay a sepsis diagnosis by 6 hours (major).",
+        "Failure modes — register")
+    assert found["cautioned_uses"] == (
+        "Unusual patients considered: A patient on ECMO; Pediatric weights under 10 kg. Edge cases that failed or raised "
+        "findings: 6-hour EHR outage — handled with findings (3 alerts fired late.).", "Failure modes — edge cases")
+
+
+def test_prefill_lists_the_monitored_metrics_with_cadence_and_pause_threshold():
+    metrics = [
+        {"metric": "ppv", "name": "PPV", "cadence": "weekly", "owner_name": "Priya Patel", "pause_direction": "below",
+         "pause_value": "0.10"},
+        {"metric": "override_rate", "name": "", "cadence": "weekly", "pause_direction": "", "pause_value": None},
+        {"metric": "subgroup_sensitivity_ratio", "name": "75+ vs overall", "cadence": "monthly"},
+    ]
+    found = offered({"monitoring-plan": {"metrics": metrics}})
+
+    assert found["validity_monitoring"] == (
+        "Monitored after launch: PPV, weekly, Priya Patel, pauses when below 0.10; override rate, weekly.",
+        "Monitoring plan — metrics")
+    assert found["fairness_monitoring"] == ("Monitored after launch: 75+ vs overall, monthly.",
                                             "Monitoring plan — metrics")
-    assert found["fairness_monitoring"][0] == "Monitored after launch: Subgroup sensitivity ratio (75+), monthly."
+
+
+def test_prefill_copes_with_every_registered_gates_own_examples():
+    """Whatever gates the checklist holds (the v2 gates arrive on other branches), their example
+    answers give offers for known attributes only."""
+    from healthpm.gates import registry
+
+    for kind in ("passing", "blocking"):
+        others = {d.key: getattr(d.examples(ctx(TODAY)), kind) for d in registry.checklist(2).gates if d is not GATE}
+        offers = GATE.prefill(others, ctx(TODAY))
+        assert set(offers) <= set(hti1.KEYS)
+        assert all(p.value.strip() and p.source for p in offers.values())
+        assert {"demographic_inputs", "local_validity", "decision_role"} <= set(offers)
+
+
+def test_a_long_offer_is_clipped_to_what_the_form_saves():
+    inputs = {"inputs": [input_row(f"feature_{n:04d}_" + "x" * 80) for n in range(60)]}
+
+    value = offered({"auditable-inputs": inputs})["demographic_inputs"][0]
+
+    assert len(value) == 4000 and value.endswith("…")
 
 
 @pytest.mark.parametrize("junk", [None, [], "text", {"inputs": "x"}, {"inputs": [None, 3, {"name": None}]},
