@@ -20,6 +20,7 @@ from .definitions import (
     false_positive_cost,
     paper_fallback,
     regulatory_classification,
+    transparency,
 )
 from .definitions.base import GateDefinition, UnknownGate
 
@@ -78,6 +79,7 @@ CHECKLISTS: tuple[Checklist, ...] = (
         cognitive_load.GATE,
         regulatory_classification.GATE,
         baa_phi.GATE,
+        transparency.GATE,
     )),
 )
 

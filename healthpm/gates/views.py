@@ -11,6 +11,7 @@ from healthpm.core.downloads import attachment
 from healthpm.core.errors import WorkflowError
 
 from .context import evaluation_context
+from .definitions.base import GateDefinition
 from .forms import DecisionForm, EvidenceForm, SubmitForm
 from .models import Gate
 from .report import gate_report
@@ -29,7 +30,7 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
     ctx = evaluation_context()
     report = gate_report(gate, ctx)
     if data_form is None and definition.form_class is not None:
-        data_form = definition.form_class(initial=gate.data, gate=gate, context=ctx)
+        data_form = _prefilled_form(gate, ctx)
     conflict = access.decision_conflict(user, initiative) if roles.is_compliance(user) else None
     context = {
         "initiative": initiative,
@@ -58,6 +59,25 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
         "gate_nav": gate.checklist.gates,
     }
     return render(request, "gates/detail.html", context, status=status)
+
+
+def _prefilled_form(gate: Gate, ctx):
+    """The gate's form with its saved answers and, for a main-form field with no saved value,
+    what the initiative's other gates already say (`definition.prefill`). The form's `main.prefilled`
+    maps each such field to its source for the page's "Prefilled from …" note; saving stores only
+    what the form posts."""
+    definition = gate.definition
+    initial, sources = dict(gate.data), {}
+    # Only a gate that prefills costs the query for the other gates' data.
+    if type(definition).prefill is not GateDefinition.prefill:
+        others = dict(Gate.objects.filter(initiative_id=gate.initiative_id).exclude(pk=gate.pk).values_list("key", "data"))
+        for name, offer in definition.prefill(others, ctx).items():
+            if initial.get(name) in (None, "", []):
+                initial[name] = offer.value
+                sources[name] = offer.source
+    form = definition.form_class(initial=initial, gate=gate, context=ctx)
+    form.main.prefilled = sources
+    return form
 
 
 @login_required

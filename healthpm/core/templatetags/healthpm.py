@@ -20,6 +20,18 @@ def col(form, field_name: str) -> str:
 
 
 @register.filter
+def heading(form, field_name: str) -> str:
+    """A heading the form draws before this field (its `headings` map: a group's first field)."""
+    return getattr(form, "headings", {}).get(field_name, "")
+
+
+@register.filter
+def prefilled(form, field_name: str) -> str:
+    """Where the page took this field's offered value from (`prefilled`, set by the gate page)."""
+    return getattr(form, "prefilled", {}).get(field_name, "")
+
+
+@register.filter
 def money(value) -> str:
     """US dollars to the cent with grouped thousands: $7,350.00."""
     if value is None or value == "":
