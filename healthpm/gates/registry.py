@@ -17,6 +17,7 @@ from .definitions import (
     baa_phi,
     cognitive_load,
     false_positive_cost,
+    monitoring_plan,
     paper_fallback,
     regulatory_classification,
 )
@@ -76,6 +77,7 @@ CHECKLISTS: tuple[Checklist, ...] = (
         cognitive_load.GATE,
         regulatory_classification.GATE,
         baa_phi.GATE,
+        monitoring_plan.GATE,
     )),
 )
 
