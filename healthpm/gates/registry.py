@@ -13,6 +13,7 @@ from datetime import date
 from django.conf import settings
 
 from .definitions import (
+    adoption_incentives,
     auditable_inputs,
     baa_phi,
     cognitive_load,
@@ -75,6 +76,7 @@ CHECKLISTS: tuple[Checklist, ...] = (
         false_positive_cost.GATE,
         paper_fallback.GATE,
         cognitive_load.GATE,
+        adoption_incentives.GATE,
         regulatory_classification.GATE,
         baa_phi.GATE,
         monitoring_plan.GATE,
