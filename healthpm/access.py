@@ -121,6 +121,19 @@ def require_decide(user, initiative: Initiative) -> None:
         raise PermissionDenied(conflict)
 
 
+def can_record_exception(user, initiative: Initiative) -> bool:
+    return can_decide(user, initiative)
+
+
+def require_record_exception(user, initiative: Initiative) -> None:
+    """A written exception to a gate's rule is a decision: the same officers, the same conflicts."""
+    if not (user.is_authenticated and roles.is_compliance(user)):
+        raise PermissionDenied("Only compliance officers record written exceptions to a gate's rules.")
+    conflict = decision_conflict(user, initiative)
+    if conflict:
+        raise PermissionDenied(f"{conflict} A written exception is a decision too.")
+
+
 def can_reopen(user, initiative: Initiative) -> bool:
     return can_decide(user, initiative)
 

@@ -74,3 +74,10 @@ class DecisionForm(PlainTextForm, forms.Form):
         if cleaned.get("decision") == GateDecision.Decision.REJECTED and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", "Give the reason for rejecting, so the team knows what to change.")
         return cleaned
+
+
+class ExceptionForm(PlainTextForm, forms.Form):
+    text = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Written exception",
+        help_text="Why launch may go ahead despite the finding, and what limits it (a cap, a review date).",
+    )

@@ -13,11 +13,13 @@ from datetime import date
 from django.conf import settings
 
 from .definitions import (
+    adoption_incentives,
     auditable_inputs,
     baa_phi,
     cognitive_load,
     failure_modes,
     false_positive_cost,
+    monitoring_plan,
     paper_fallback,
     regulatory_classification,
     transparency,
@@ -77,8 +79,10 @@ CHECKLISTS: tuple[Checklist, ...] = (
         failure_modes.GATE,
         paper_fallback.GATE,
         cognitive_load.GATE,
+        adoption_incentives.GATE,
         regulatory_classification.GATE,
         baa_phi.GATE,
+        monitoring_plan.GATE,
         transparency.GATE,
     )),
 )

@@ -6,6 +6,7 @@ same initiative never deadlock.
 
 from dataclasses import dataclass
 from datetime import date
+from datetime import timezone as dt_timezone
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -182,12 +183,23 @@ def evidence_add(
     return evidence
 
 
+def with_officer_data(gate: Gate, data: dict) -> dict:
+    """What saving `data` stores: the PM's answers, with the keys only compliance writes
+    (`officer_keys`) taken from the saved data, never from the PM's."""
+    officer_keys = gate.definition.officer_keys
+    if not officer_keys:
+        return data
+    kept = {key: gate.data[key] for key in officer_keys if key in gate.data}
+    return {**{key: value for key, value in data.items() if key not in officer_keys}, **kept}
+
+
 def gate_save_data(*, gate: Gate, by, data: dict) -> Gate:
     """Store a gate's structured answers (already validated by its form)."""
     with transaction.atomic():
         initiative, gate = _lock(gate)
         access.require_edit(by, initiative)
         _require_open_for_edit(initiative, gate)
+        data = with_officer_data(gate, data)
         if data == gate.data:
             return gate
         before = gate.data
@@ -196,6 +208,47 @@ def gate_save_data(*, gate: Gate, by, data: dict) -> Gate:
         gate = _reload(gate, initiative)
         gate.data = data
         _after_change(initiative, gate, by=by, why="Structured data changed after approval.")
+        gate_data_saved.send(sender=Gate, gate=gate, initiative=initiative)
+    return gate
+
+
+def gate_record_exception(*, gate: Gate, by, text: str) -> Gate:
+    """A compliance officer's written exception to the blocking finding the gate lets officers
+    except (one whose `field` is among the definition's `officer_keys`, e.g. a harm engine).
+
+    Stored under that key as {"text", "by" (full name), "at" (ISO UTC), "for": the answers it
+    excuses (`exception_basis`)}; the gate's rule accepts it only while those answers stay the
+    same. Separation of duties as for a decision: no owner, collaborator, evidence author or
+    submitter of the initiative records one.
+    """
+    text = text.strip()
+    if not text:
+        raise WorkflowError("Write the exception: why launch may go ahead despite the finding, and what limits it.")
+    with transaction.atomic():
+        initiative, gate = _lock(gate)
+        access.require_record_exception(by, initiative)
+        if initiative.is_locked:
+            raise WorkflowError(f"“{initiative.title}” has a final decision and is locked.")
+        if gate.status in (GateStatus.SUBMITTED, GateStatus.APPROVED):
+            raise WorkflowError(f"“{gate.title}” is {gate.get_status_display().lower()}: an exception is recorded "
+                                "while the team is still working on the gate.")
+        gate = _reload(gate, initiative)
+        definition = gate.definition
+        finding = next((f for f in definition.findings(gate.data, evaluation_context())
+                        if f.blocks and f.field in definition.officer_keys), None)
+        if finding is None:
+            raise WorkflowError(f"Nothing on “{gate.title}” may be excepted: no finding an officer may except "
+                                "blocks it now.")
+        key = finding.field
+        exception = {"text": text, "by": roles.printed_name(by),
+                     "at": timezone.now().astimezone(dt_timezone.utc).isoformat(timespec="seconds"),
+                     "for": definition.exception_basis(key, gate.data)}
+        data = {**gate.data, key: exception}
+        record("gate_exception_recorded", actor=by, obj=gate, initiative=initiative,
+               before={key: gate.data.get(key), "finding": finding.message}, after={key: exception})
+        gate = _reload(gate, initiative)
+        gate.data = data
+        _after_change(initiative, gate, by=by, why="A written exception was recorded.")
         gate_data_saved.send(sender=Gate, gate=gate, initiative=initiative)
     return gate
 

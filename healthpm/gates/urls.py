@@ -10,4 +10,5 @@ urlpatterns = [
     path("<slug:key>/submit/", views.gate_submit_view, name="submit"),
     path("<slug:key>/decide/", views.gate_decide_view, name="decide"),
     path("<slug:key>/preview/", views.gate_preview, name="preview"),
+    path("<slug:key>/exception/", views.gate_exception_view, name="exception"),
 ]

@@ -12,10 +12,10 @@ from healthpm.core.errors import WorkflowError
 
 from .context import evaluation_context
 from .definitions.base import GateDefinition
-from .forms import DecisionForm, EvidenceForm, SubmitForm
-from .models import Gate
+from .forms import DecisionForm, EvidenceForm, ExceptionForm, SubmitForm
+from .models import Gate, GateStatus
 from .report import gate_report
-from .services import evidence_add, gate_decide, gate_save_data, gate_submit
+from .services import evidence_add, gate_decide, gate_record_exception, gate_save_data, gate_submit, with_officer_data
 
 
 def _show_error(request, exc: WorkflowError) -> None:
@@ -24,7 +24,17 @@ def _show_error(request, exc: WorkflowError) -> None:
         messages.error(request, detail, extra_tags="detail")
 
 
-def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submit_form=None, decision_form=None, status=200):
+def _exceptable(report, *, can_decide: bool) -> list:
+    """The blocking findings this officer may except in writing now (the definition's officer_keys)."""
+    gate, officer_keys = report.gate, report.definition.officer_keys
+    if not (officer_keys and can_decide) or gate.initiative.is_locked or gate.status in (GateStatus.SUBMITTED,
+                                                                                         GateStatus.APPROVED):
+        return []
+    return [f for f in report.findings if f.blocks and f.field in officer_keys]
+
+
+def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submit_form=None, decision_form=None,
+               exception_form=None, status=200):
     """Status, what blocks and why, the form, the evidence register, the decisions (STYLE.md)."""
     user, initiative, definition = request.user, gate.initiative, gate.definition
     ctx = evaluation_context()
@@ -32,6 +42,7 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
     if data_form is None and definition.form_class is not None:
         data_form = _prefilled_form(gate, ctx)
     conflict = access.decision_conflict(user, initiative) if roles.is_compliance(user) else None
+    can_decide = roles.is_compliance(user) and conflict is None
     context = {
         "initiative": initiative,
         "gate": gate,
@@ -49,12 +60,14 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
         "approval": report.approval,
         "approval_matches": report.approval_matches,
         "can_edit": access.can_edit(user, initiative) and not initiative.is_locked,
-        "can_decide": roles.is_compliance(user) and conflict is None,
+        "can_decide": can_decide,
         "decision_conflict": conflict,
         "data_form": data_form,
         "evidence_form": evidence_form or EvidenceForm(gate=gate),
         "submit_form": submit_form or SubmitForm(),
         "decision_form": decision_form or DecisionForm(),
+        "exceptable": _exceptable(report, can_decide=can_decide),
+        "exception_form": exception_form or ExceptionForm(),
         "next_gate": gate.checklist.next_after(gate.key),
         "gate_nav": gate.checklist.gates,
     }
@@ -118,7 +131,7 @@ def gate_preview(request, slug, key):
     form = form_class(request.POST, initial=gate.data, gate=gate, context=ctx)
     context = {"gate": gate, "definition": gate.definition, "preview": True}
     if form.is_valid():
-        report = gate_report(gate, ctx, data=form.to_data())
+        report = gate_report(gate, ctx, data=with_officer_data(gate, form.to_data()))
         context.update({"data_blockers": report.data_blockers, "warnings": report.warnings,
                         "working": report.working})
     else:
@@ -181,6 +194,24 @@ def gate_decide_view(request, slug, key):
         messages.success(request, f"“{gate.title}” {made.get_decision_display().lower()}.")
         return redirect(gate)
     return _gate_page(request, gate, decision_form=form, status=400)
+
+
+@login_required
+@require_POST
+def gate_exception_view(request, slug, key):
+    """A compliance officer records a written exception to a finding the gate lets officers except."""
+    gate = access.get_gate_for(request.user, slug, key)
+    access.require_record_exception(request.user, gate.initiative)
+    form = ExceptionForm(request.POST)
+    if not form.is_valid():
+        return _gate_page(request, gate, exception_form=form, status=400)
+    try:
+        gate_record_exception(gate=gate, by=request.user, text=form.cleaned_data["text"])
+    except WorkflowError as exc:
+        _show_error(request, exc)
+        return _gate_page(request, access.get_gate_for(request.user, slug, key), exception_form=form, status=409)
+    messages.success(request, f"Written exception recorded on “{gate.title}”.")
+    return redirect(gate)
 
 
 @login_required

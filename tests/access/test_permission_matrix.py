@@ -70,7 +70,8 @@ initiatives:edit@review            POST    login  ok        ok        forbidden 
 initiatives:edit@approved          GET     login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
 initiatives:edit@approved          POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
 
-# Gates: the team fills and submits; officers without a stake decide; everyone who may see reads.
+# Gates: the team fills and submits; officers without a stake decide and record written exceptions;
+# everyone who may see reads.
 gates:detail@draft                 GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
 gates:detail@draft                 POST    login  bad       bad       hidden    forbidden forbidden forbidden forbidden hidden
 gates:detail@review                GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
@@ -101,6 +102,12 @@ gates:decide@review                GET     login  method    method    method    
 gates:decide@review                POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
 gates:decide@approved              GET     login  method    method    method    method    method    method    method    method
 gates:decide@approved              POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
+gates:exception@draft              GET     login  method    method    method    method    method    method    method    method
+gates:exception@draft              POST    login  forbidden forbidden hidden    bad       forbidden forbidden forbidden hidden
+gates:exception@review             GET     login  method    method    method    method    method    method    method    method
+gates:exception@review             POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
+gates:exception@approved           GET     login  method    method    method    method    method    method    method    method
+gates:exception@approved           POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
 gates:preview@draft                GET     login  method    method    method    method    method    method    method    method
 gates:preview@draft                POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
 gates:preview@review               GET     login  method    method    method    method    method    method    method    method

@@ -168,6 +168,10 @@ class GateDefinition:
     thresholds: ClassVar[Mapping[str, Any]] = {}
     # The PORTFOLIO_FACTS `portfolio_facts` returns (the contract test holds them equal).
     contributes: ClassVar[tuple[str, ...]] = ()
+    # Data keys only a compliance officer writes (`services.gate_record_exception`), never the PM's
+    # form; a PM's save keeps them. A blocking finding whose `field` is one of them may be excepted
+    # in writing, and `exception_basis` names the answers the exception excuses.
+    officer_keys: ClassVar[tuple[str, ...]] = ()
 
     def required_items(self, data: dict[str, Any]) -> list[Item]:
         return [item for item in self.items if item.is_required(data)]
@@ -207,6 +211,10 @@ class GateDefinition:
     def prefill(self, others: Mapping[str, dict[str, Any]], ctx: EvaluationContext) -> dict[str, Prefill]:
         """Answers for this gate's main form taken from the other gates' saved data (by key),
         offered where this gate has saved nothing yet; the page says where each came from."""
+        return {}
+
+    def exception_basis(self, key: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The answers an officer's exception under `key` excuses; the rule drops it once they change."""
         return {}
 
     def examples(self, ctx: EvaluationContext) -> Examples:
