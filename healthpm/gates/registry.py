@@ -15,6 +15,7 @@ from django.conf import settings
 from .definitions import (
     auditable_inputs,
     baa_phi,
+    clinical_validation,
     cognitive_load,
     false_positive_cost,
     paper_fallback,
@@ -72,6 +73,7 @@ CHECKLISTS: tuple[Checklist, ...] = (
     Checklist(2, (
         auditable_inputs.GATE,
         false_positive_cost.GATE,
+        clinical_validation.GATE,
         paper_fallback.GATE,
         cognitive_load.GATE,
         regulatory_classification.GATE,
