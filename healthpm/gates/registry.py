@@ -16,6 +16,7 @@ from .definitions import (
     adoption_incentives,
     auditable_inputs,
     baa_phi,
+    clinical_validation,
     cognitive_load,
     failure_modes,
     false_positive_cost,
@@ -76,6 +77,7 @@ CHECKLISTS: tuple[Checklist, ...] = (
     Checklist(2, (
         auditable_inputs.GATE,
         false_positive_cost.GATE,
+        clinical_validation.GATE,
         failure_modes.GATE,
         paper_fallback.GATE,
         cognitive_load.GATE,
