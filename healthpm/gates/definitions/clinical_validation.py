@@ -95,8 +95,11 @@ def bar_metric_name(data: dict[str, Any]) -> str:
 
 
 def _number(value) -> str:
-    """A bar or margin as typed: 0.8, 0.05."""
-    return format_number(value, None)
+    """A bar or margin as typed: 0.8, 0.05 ("—" when not given)."""
+    try:
+        return format_number(value, None)
+    except ValueError:
+        return "—"
 
 
 def _measured(metric: Proportion) -> str:

@@ -418,3 +418,18 @@ def _no_dimensions():
     """A context without reference data: the rules on the overall matrix alone."""
     base = ctx(TODAY)
     return base.__class__(today=TODAY, thresholds=base.thresholds)
+
+
+@pytest.mark.parametrize(("counts", "message"), [
+    ({"tp": 0, "fn": 0, "bar_metric": "ppv", "min_bar_metric": 0.0},
+     "Overall sensitivity cannot be computed: the study has no patients with the condition (TP + FN = 0), so the "
+     "minimum sensitivity of 0.8 is not shown to be met."),
+    ({"fp": 0, "tn": 0, "bar_metric": "specificity"},
+     "Overall specificity cannot be computed: the study has no patients without the condition (FP + TN = 0), so the "
+     "minimum specificity of 0.3 is not shown to be met."),
+])
+def test_saved_counts_the_form_would_refuse_still_block_rather_than_pass(counts, message):
+    # The form refuses these; answers saved another way (an import, an old version) must not pass.
+    data = passing(subgroups=[], **counts)
+    assert message in blockers(data, _no_dimensions())
+    assert not GATE.structured_complete(data)
