@@ -31,6 +31,11 @@ class Facts:
     drill_failed: bool = False
     inputs_total: int = 0
     inputs_good: int = 0
+    worst_subgroup_gap: float | None = None
+    open_severe_modes: int = 0
+    pause_thresholds: int | None = None
+    harm_engine: bool = False
+    training_date: date | None = None
 
     @property
     def validation_rank(self) -> int:
@@ -50,6 +55,9 @@ class Facts:
             "validation_rank": self.validation_rank, "baa_next_expiry": self.baa_next_expiry,
             "drill_date": self.drill_date, "drill_failed": self.drill_failed, "inputs_total": self.inputs_total,
             "inputs_good": self.inputs_good, "inputs_share": self.inputs_share,
+            "worst_subgroup_gap": self.worst_subgroup_gap, "open_severe_modes": self.open_severe_modes,
+            "pause_thresholds": self.pause_thresholds, "harm_engine": self.harm_engine,
+            "training_date": self.training_date,
         }
 
 

@@ -56,6 +56,15 @@ class PortfolioFacts(models.Model):
     inputs_total = models.PositiveIntegerField(default=0)
     inputs_good = models.PositiveIntegerField(default=0, help_text="Inputs with an approved, timestamped source.")
     inputs_share = models.FloatField(null=True, blank=True, help_text="inputs_good ÷ inputs_total; empty without inputs.")
+    # Checklist v2's gates; empty (or 0 / False) while the gate is unfilled or not in the checklist.
+    worst_subgroup_gap = models.FloatField(null=True, blank=True,
+                                           help_text="Overall sensitivity minus the lowest subgroup's (clinical validation).")
+    open_severe_modes = models.PositiveIntegerField(
+        default=0, help_text="Catastrophic or major failure modes without detection or mitigation.")
+    pause_thresholds = models.PositiveIntegerField(null=True, blank=True,
+                                                   help_text="Monitored metrics with a pause threshold; empty without a plan.")
+    harm_engine = models.BooleanField(default=False, help_text="Revenue grows with alerts or positives, no exception.")
+    training_date = models.DateField(null=True, blank=True, help_text="The last peer-led training session.")
     refreshed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

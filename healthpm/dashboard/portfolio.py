@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from healthpm.gates import registry
+from healthpm.gates.context import thresholds
 from healthpm.gates.definitions.base import GateDefinition
 from healthpm.gates.models import Gate, GateStatus
 from healthpm.initiatives.models import Initiative, Status
@@ -26,6 +27,7 @@ from healthpm.initiatives.models import Initiative, Status
 from .models import UNKNOWN_RANK, VALIDATION_BURDEN, BaaFact, PortfolioFacts, RegulatoryClass, ReviewTime
 
 BAA_WARNING_DAYS = 60
+SUBGROUP_MARGIN = "HEALTHPM_SUBGROUP_MARGIN"
 PAGE_SIZE = 50
 TOP_CONTRIBUTORS = 8
 LIST_LIMIT = 10
@@ -67,6 +69,16 @@ def fact_gate(fact: str) -> str:
     return owner.key if owner else ""
 
 
+def subgroup_margin() -> float:
+    """The margin by which a subgroup's sensitivity may trail overall (clinical validation's setting)."""
+    return float(thresholds()[SUBGROUP_MARGIN])
+
+
+def versions_with(fact: str) -> list[int]:
+    """Checklist versions one of whose gates contributes `fact` (v2's facts mean nothing on v1)."""
+    return [c.version for c in registry.CHECKLISTS if c.owner_of(fact)]
+
+
 def threshold() -> Decimal:
     """The monthly false-positive cost above which a gate blocks (the same setting the gate reads)."""
     return Decimal(settings.HEALTHPM_FP_COST_THRESHOLD_USD)
@@ -98,10 +110,17 @@ def summary(initiatives: QuerySet, *, today: date) -> dict[str, Any]:
         baa_expired=Count("pk", filter=Q(facts__baa_next_expiry__lt=today)),
         inputs_total=Sum("facts__inputs_total"),
         inputs_good=Sum("facts__inputs_good"),
+        gaps_over=Count("pk", filter=Q(facts__worst_subgroup_gap__gt=subgroup_margin())),
+        severe_modes=Sum("facts__open_severe_modes"),
+        severe_initiatives=Count("pk", filter=Q(facts__open_severe_modes__gt=0)),
+        no_pause=Count("pk", filter=Q(checklist_version__in=versions_with("pause_thresholds"))
+                       & (Q(facts__pause_thresholds__isnull=True) | Q(facts__pause_thresholds=0))),
+        harm_engines=Count("pk", filter=Q(facts__harm_engine=True)),
     )
     totals: dict[str, Any] = {"n": 0, "fp_total": Decimal("0"), "fp_counted": 0, "fp_over": 0, "drills_overdue": 0,
                               "drills_failed": 0, "drills_missing": 0, "drilled": 0, "baa_expired": 0,
-                              "inputs_total": 0, "inputs_good": 0}
+                              "inputs_total": 0, "inputs_good": 0, "gaps_over": 0, "severe_modes": 0,
+                              "severe_initiatives": 0, "no_pause": 0, "harm_engines": 0}
     by_status: dict[str, int] = {}
     by_class: dict[str, int] = {}
     for row in rows:
@@ -125,6 +144,9 @@ def summary(initiatives: QuerySet, *, today: date) -> dict[str, Any]:
         "initiatives_with_expired_baa": totals["baa_expired"],
         "inputs_total": totals["inputs_total"],
         "inputs_good": totals["inputs_good"],
+        "subgroup_margin": subgroup_margin(),
+        **{name: totals[name] for name in ("gaps_over", "severe_modes", "severe_initiatives", "no_pause",
+                                          "harm_engines")},
     }
 
 
@@ -205,18 +227,24 @@ def review_median(filters: Filters) -> tuple[float | None, int]:
 SORTS: dict[str, tuple[str, list]] = {
     # key: (label, order_by), "most defensible first" is the default leadership asked for.
     "defensibility": ("Most defensible first", [
-        F("rank").asc(), F("facts__inputs_share").desc(nulls_last=True), F("drilled").desc(), "title"]),
+        F("rank").asc(), F("facts__inputs_share").desc(nulls_last=True), F("drilled").desc(),
+        F("facts__harm_engine").asc(nulls_last=True), F("facts__open_severe_modes").asc(nulls_last=True),
+        F("facts__worst_subgroup_gap").asc(nulls_last=True), "title"]),
     "title": ("Title", ["title"]),
     "status": ("Status", ["status", "title"]),
     "cost": ("Highest false-positive cost", [F("facts__fp_cost_per_month").desc(nulls_last=True), "title"]),
     "burden": ("Lowest validation burden", [F("rank").asc(), "title"]),
     "inputs": ("Most auditable inputs", [F("facts__inputs_share").desc(nulls_last=True), "title"]),
+    "safety": ("Safest first", [F("facts__harm_engine").asc(nulls_last=True),
+                                F("facts__open_severe_modes").asc(nulls_last=True),
+                                F("facts__worst_subgroup_gap").asc(nulls_last=True), "title"]),
     "fallback": ("Drilled paper fallback first", [F("drilled").desc(), F("facts__drill_date").desc(nulls_last=True),
                                                   "title"]),
 }
 DEFAULT_SORT = "defensibility"
 FACT_FIELDS = ("fp_cost_per_month", "regulatory_class", "validation_rank", "baa_next_expiry", "drill_date",
-               "drill_failed", "inputs_total", "inputs_good", "inputs_share")
+               "drill_failed", "inputs_total", "inputs_good", "inputs_share", "worst_subgroup_gap", "open_severe_modes",
+               "pause_thresholds", "harm_engine", "training_date")
 
 
 def with_grid_columns(initiatives: QuerySet, *, today: date) -> QuerySet:
@@ -229,7 +257,7 @@ def with_grid_columns(initiatives: QuerySet, *, today: date) -> QuerySet:
     return (
         initiatives.select_related("owner", "facts")
         # Only what the grid and CSV show: the sort then carries narrow rows, not summaries.
-        .only("slug", "title", "status", "clinical_area", "owner__username", "owner__first_name",
+        .only("slug", "title", "status", "clinical_area", "checklist_version", "owner__username", "owner__first_name",
               "owner__last_name", *[f"facts__{f}" for f in FACT_FIELDS])
         .annotate(
             rank=Coalesce("facts__validation_rank", Value(UNKNOWN_RANK)),
@@ -263,3 +291,32 @@ def fallback_state(initiative: Initiative, *, today: date) -> tuple[str, str]:
     if facts.drill_failed:
         return "failed", f"Last drill failed ({facts.drill_date.isoformat()})"
     return "drilled", f"Drilled {facts.drill_date.isoformat()}"
+
+
+def safety_lines(initiative: Initiative, *, margin: float) -> list[tuple[str, str]]:
+    """(state, sentence) of the checklist v2 facts, for the facts the initiative's checklist has:
+    state is "ok", "bad" or "none" (nothing to judge yet)."""
+    facts = getattr(initiative, "facts", None)
+    checklist = registry.checklist(initiative.checklist_version)
+    lines = []
+    if checklist.owner_of("worst_subgroup_gap"):
+        gap = facts.worst_subgroup_gap if facts else None
+        if gap is None:
+            lines.append(("none", "Subgroups: none judged yet"))
+        else:
+            lines.append(("bad" if gap > margin else "ok",
+                          f"Subgroups: worst sensitivity gap {gap:.2f} (margin {margin:.2f})"))
+    if checklist.owner_of("open_severe_modes"):
+        severe = facts.open_severe_modes if facts else 0
+        lines.append(("bad", f"Harm: {severe} severe failure mode{'s' if severe != 1 else ''} without detection or "
+                             "mitigation") if severe else ("ok", "Harm: every severe failure mode detected and mitigated"))
+    if checklist.owner_of("pause_thresholds"):
+        pauses = facts.pause_thresholds if facts else None
+        if pauses is None:
+            lines.append(("none", "Monitoring: no plan yet"))
+        else:
+            lines.append(("ok", f"Monitoring: {pauses} pause threshold{'s' if pauses != 1 else ''}") if pauses
+                         else ("bad", "Monitoring: no metric pauses the model"))
+    if checklist.owner_of("harm_engine") and facts and facts.harm_engine:
+        lines.append(("bad", "Incentives: revenue grows with alerts (a harm engine)"))
+    return lines

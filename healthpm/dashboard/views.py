@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from healthpm import access
+from healthpm.gates import registry
 from healthpm.gates.models import GateStatus
 from healthpm.initiatives.models import Initiative, Status
 
@@ -64,7 +65,7 @@ def _money(value) -> str:
     return f"${value:,.0f}"
 
 
-def _grid_row(initiative: Initiative, keys: list[str], gate_url, today: date) -> dict:
+def _grid_row(initiative: Initiative, keys: list[str], gate_url, today: date, margin: float) -> dict:
     facts = getattr(initiative, "facts", None)
     cells = []
     for key, status in zip(keys, pf.gate_cells(initiative, len(keys))):
@@ -84,6 +85,7 @@ def _grid_row(initiative: Initiative, keys: list[str], gate_url, today: date) ->
         "inputs_good": facts.inputs_good if facts else 0, "inputs_total": facts.inputs_total if facts else 0,
         "inputs_share": facts.inputs_share if facts else None,
         "fallback": fallback, "fallback_text": fallback_text,
+        "safety": pf.safety_lines(initiative, margin=margin),
     }
 
 
@@ -111,7 +113,7 @@ def portfolio(request):
     keys = [d.key for d in columns]
     gate_url = _gate_url_builder()
     cost_gate = pf.fact_gate("fp_cost_per_month")
-    grid = [_grid_row(initiative, keys, gate_url, today) for initiative in page]
+    grid = [_grid_row(initiative, keys, gate_url, today, summary["subgroup_margin"]) for initiative in page]
 
     charts = {
         "status": bar_chart("chart-status", "Initiatives by status",
@@ -163,6 +165,7 @@ def csv_header() -> list[str]:
         *[f"gate:{d.key}" for d in pf.columns()],
         "fp_cost_per_month_usd", "regulatory_class", "validation_burden", "validation_rank",
         "inputs_good", "inputs_total", "inputs_share_pct", "paper_fallback", "last_drill_date", "baa_next_expiry",
+        "worst_subgroup_gap", "open_severe_failure_modes", "pause_thresholds", "harm_engine", "last_peer_training",
     ]
 
 
@@ -195,7 +198,21 @@ def _csv_rows(initiatives, today: date) -> Iterator[list]:
             f"{share * 100:.0f}" if share is not None else "",
             fallback, facts.drill_date.isoformat() if facts and facts.drill_date else "",
             facts.baa_next_expiry.isoformat() if facts and facts.baa_next_expiry else "",
+            *_v2_cells(initiative, facts),
         ]
+
+
+def _v2_cells(initiative: Initiative, facts) -> list[str]:
+    """The checklist v2 facts for the CSV: "n/a" where the initiative's checklist has no gate for them."""
+    checklist = registry.checklist(initiative.checklist_version)
+    values = {
+        "worst_subgroup_gap": f"{facts.worst_subgroup_gap:.4f}" if facts and facts.worst_subgroup_gap is not None else "",
+        "open_severe_modes": facts.open_severe_modes if facts else 0,
+        "pause_thresholds": facts.pause_thresholds if facts and facts.pause_thresholds is not None else "",
+        "harm_engine": ("yes" if facts.harm_engine else "no") if facts else "",
+        "training_date": facts.training_date.isoformat() if facts and facts.training_date else "",
+    }
+    return [value if checklist.owner_of(fact) else "n/a" for fact, value in values.items()]
 
 
 @login_required

@@ -45,6 +45,7 @@ SEPSIS_INPUTS = [
 # --- 1. sepsis: every gate approved, final launch approval signed -------------------------
 SEPSIS = {
     "slug": "sepsis-early-warning",
+    "checklist": 1,  # written before checklist v2; kept on v1 as it was
     "owner": "pm",
     "collaborators": ["pm2"],
     "fields": {
@@ -212,6 +213,7 @@ HF_INPUTS = [
 _HF_FP = dict(alerts_per_day=9.0, ppv=0.38, minutes_per_alert=12.0, hourly_rate=61.0)
 READMISSION = {
     "slug": "hf-readmission-risk",
+    "checklist": 1,  # written before checklist v2; kept on v1 as it was
     "owner": "pm2",
     "fields": {
         "title": "Heart-failure 30-day readmission risk at discharge",

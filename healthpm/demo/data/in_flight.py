@@ -43,6 +43,7 @@ PRIOR_AUTH_INPUTS = [
 # --- 2. prior authorisation: some gates approved by compliance2, others waiting ------------
 PRIOR_AUTH = {
     "slug": "prior-auth-triage",
+    "checklist": 1,  # written before checklist v2; kept on v1 as it was
     "owner": "pm2",
     "fields": {
         "title": "Prior authorization request triage",
@@ -172,6 +173,7 @@ NO_SHOW_INPUTS = [
 _NO_SHOW_FP = dict(alerts_per_day=220.0, ppv=0.28, minutes_per_alert=4.5, hourly_rate=32.0)
 NO_SHOW = {
     "slug": "no-show-prediction",
+    "checklist": 1,  # written before checklist v2; kept on v1 as it was
     "owner": "pm",
     "fields": {
         "title": "Outpatient no-show prediction and reminder outreach",
@@ -275,6 +277,7 @@ ALERT_RANKING_INPUTS = [
 # --- 4. alert ranking: draft, partly evidenced, nothing submitted --------------------------
 ALERT_RANKING = {
     "slug": "alert-ranking",
+    "checklist": 1,  # written before checklist v2; kept on v1 as it was
     "owner": "pm",
     "fields": {
         "title": "Interruptive alert ranking for inpatient nurses",
@@ -316,6 +319,7 @@ VISIT_NOTE_INPUTS = [
 # --- 5. visit-note summarization: two gates waiting for compliance, two in progress --------
 VISIT_NOTE = {
     "slug": "visit-note-summarization",
+    "checklist": 1,  # written before checklist v2; kept on v1 as it was
     "owner": "pm2",
     "fields": {
         "title": "Ambient visit note drafting in primary care",
@@ -393,6 +397,7 @@ DERM_INPUTS = [
 # --- 6. derm referral triage: device, submitted for review; vendor BAA expired --------------
 DERM = {
     "slug": "derm-referral-triage",
+    "checklist": 1,  # written before checklist v2; kept on v1 as it was
     "owner": "pm",
     "fields": {
         "title": "Dermatology referral triage from primary-care photos",

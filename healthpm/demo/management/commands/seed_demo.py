@@ -152,7 +152,7 @@ class Command(BaseCommand):
     def play(self, spec: dict, users: dict, password: str) -> Initiative:
         owner = users[spec["owner"]]
         initiative = initiative_create(
-            by=owner, fields=spec["fields"], slug=spec["slug"],
+            by=owner, fields=spec["fields"], slug=spec["slug"], checklist_version=spec.get("checklist"),
             collaborators=[users[name] for name in spec.get("collaborators", ())],
         )
         keys = set(initiative.gates.values_list("key", flat=True))
