@@ -86,7 +86,7 @@ CHECKLISTS: tuple[Checklist, ...] = (
         baa_phi.GATE,
         monitoring_plan.GATE,
         transparency.GATE,
-    )),
+    ), released=date(2026, 12, 1)),
 )
 
 

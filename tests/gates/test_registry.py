@@ -30,10 +30,12 @@ def _form_fields(definition: GateDefinition) -> dict[str, list[str]]:
     form_class = definition.form_class
     if form_class is None:
         return {}
-    from healthpm.gates.definitions.base import EvaluationContext
     from datetime import date
 
-    form = form_class(gate=None, context=EvaluationContext(today=date(2026, 1, 1)))
+    from healthpm.gates.context import thresholds
+    from healthpm.gates.definitions.base import EvaluationContext
+
+    form = form_class(gate=None, context=EvaluationContext(today=date(2026, 1, 1), thresholds=thresholds()))
     fields = {"main": sorted(form.main.fields)}
     for key, formset in form.formsets.items():
         fields[key] = sorted(formset.empty_form.fields)
@@ -57,6 +59,7 @@ def fingerprint(checklist: registry.Checklist) -> dict:
     return {"version": checklist.version, "gates": gates}
 
 
+@pytest.mark.django_db  # the monitoring plan's owner choices are the active users
 def test_released_checklists_are_frozen():
     """A failure here means a released checklist changed under the initiatives held to it.
 
@@ -113,7 +116,7 @@ def test_an_initiative_takes_an_explicit_checklist_version(pm, monkeypatch):
     monkeypatch.setattr(registry, "CHECKLISTS", (*registry.CHECKLISTS, draft))
 
     initiative = InitiativeFactory(owner=pm)
-    assert initiative.checklist_version == registry.current().version == 1
+    assert initiative.checklist_version == registry.current().version == 2
 
     from healthpm.initiatives.services import initiative_create
 
@@ -124,7 +127,8 @@ def test_an_initiative_takes_an_explicit_checklist_version(pm, monkeypatch):
     assert list(other.gates.order_by("order").values_list("key", flat=True)) == draft.keys
 
 
-def test_the_system_check_refuses_duplicate_keys_and_versions(monkeypatch):
+def test_the_system_check_refuses_duplicate_keys_and_versions(monkeypatch, settings):
+    settings.HEALTHPM_CHECKLIST_VERSION = 1
     gates = registry.checklist(1).gates
     monkeypatch.setattr(registry, "CHECKLISTS", (registry.Checklist(1, (*gates, gates[0])),
                                                  registry.Checklist(1, gates)))

@@ -35,9 +35,13 @@ def test_a_new_initiative_is_a_draft_with_every_checklist_gate(pm):
     initiative = InitiativeFactory(owner=pm)
 
     assert initiative.status == Status.DRAFT
+    assert initiative.checklist_version == 2
     assert list(initiative.gates.order_by("order").values_list("key", "status")) == [
-        ("auditable-inputs", "not_started"), ("false-positive-cost", "not_started"), ("paper-fallback", "not_started"),
-        ("cognitive-load", "not_started"), ("regulatory-classification", "not_started"), ("baa-phi", "not_started"),
+        ("auditable-inputs", "not_started"), ("false-positive-cost", "not_started"),
+        ("clinical-validation", "not_started"), ("failure-modes", "not_started"), ("paper-fallback", "not_started"),
+        ("cognitive-load", "not_started"), ("adoption-incentives", "not_started"),
+        ("regulatory-classification", "not_started"), ("baa-phi", "not_started"), ("monitoring-plan", "not_started"),
+        ("transparency", "not_started"),
     ]
     assert AuditEvent.objects.filter(action="initiative_created", initiative=initiative).exists()
 

@@ -26,7 +26,7 @@ NEW_GATE = GateDefinition(key="peer-training", title="Peer training", purpose="S
 
 
 @pytest.fixture
-def checklists(monkeypatch):
+def checklists(monkeypatch, settings):
     """v1 as released, and a released v3 that adds one gate and changes the paper fallback's
     rules (a new definition object under the same key), so every branch of a move is in play."""
     v1 = registry.checklist(1)
@@ -34,6 +34,7 @@ def checklists(monkeypatch):
     gates = tuple(changed_fallback if g is paper_fallback.GATE else g for g in v1.gates) + (NEW_GATE,)
     v3 = registry.Checklist(3, gates, released=date(2026, 11, 1))
     monkeypatch.setattr(registry, "CHECKLISTS", (v1, v3))
+    settings.HEALTHPM_CHECKLIST_VERSION = 1
     return v1, v3
 
 
