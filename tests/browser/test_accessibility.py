@@ -1,5 +1,8 @@
 """axe-core on every main page, as the person who uses it, under the real Content-Security-Policy.
 
+Gate pages: the v1 gates in the states of `workbench`, and every gate of the newest checklist
+(read from the registry), filled with its own passing example, as the PM and as compliance.
+
 A page fails on any violation axe rates serious or critical; the message lists each rule, its
 impact and the elements it found. Minor and moderate findings are counted, not failed: with
 HEALTHPM_SCREENSHOTS set, each page's full axe result is saved next to its screenshot.
@@ -18,6 +21,7 @@ import pytest
 from django.utils import timezone
 
 from healthpm.dossier.models import Dossier
+from healthpm.gates import registry
 from healthpm.gates.models import GateDecision
 from healthpm.gates.services import gate_decide, gate_submit
 from tests.factories import (InitiativeFactory, evidence_gate, fill_gate, fresh, gate_of, ready_initiative,
@@ -27,8 +31,9 @@ from .conftest import AXE_PATH
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-KEYS = ["auditable-inputs", "false-positive-cost", "paper-fallback", "cognitive-load", "regulatory-classification",
-        "baa-phi"]
+KEYS = registry.checklist(1).keys
+# Every gate of the newest checklist, read from the registry so a gate added later is looked at too.
+LATEST = max(registry.CHECKLISTS, key=lambda c: c.version)
 FAILING_IMPACTS = ("serious", "critical")
 
 
@@ -65,6 +70,15 @@ def workbench(people: People):
     gate_submit(gate=gate, by=pm)
     gate_decide(gate=fresh(gate), by=officer, decision=GateDecision.Decision.REJECTED,
                 reason="The lineage document is a draft: attach the signed version.")
+    return initiative
+
+
+def latest_workbench(people: People):
+    """An initiative on the newest checklist with every gate holding its own passing example."""
+    initiative = InitiativeFactory(owner=people.pm, title="Sepsis early warning, v2",
+                                   checklist_version=LATEST.version)
+    for key in LATEST.keys:
+        fill_gate(gate_of(initiative, key), people.pm, valid_data(key))
     return initiative
 
 
@@ -150,6 +164,34 @@ def test_page_has_no_serious_accessibility_violations(name, browse, shoot, axe_s
         page.click("button:has-text('Verify')")
         page.wait_for_selector("[role='status']")
 
+    failing = run_axe(page, browse, shoot, name, path)
+    assert not failing, describe(name, path, failing)
+    browse.assert_clean()
+
+
+def test_every_gate_page_of_the_newest_checklist(browse, shoot, axe_source, pm, compliance, leader):
+    """One initiative, built once, and each of its gate pages in turn as the PM and as compliance (a
+    test per page would build the initiative again for each): every failing page is reported."""
+    people = People(pm=pm, compliance=compliance, leader=leader)
+    initiative = latest_workbench(people)
+    problems = []
+    # The PM sees each gate's form; compliance sees the answers read-only, with the gate's tables.
+    for who in ("pm", "compliance"):
+        page = browse.sign_in(getattr(people, who))
+        for n, key in enumerate(LATEST.keys, start=1):
+            name = f"gate v{LATEST.version} {n}. {key} ({'PM' if who == 'pm' else who})"
+            path = f"/initiatives/{initiative.slug}/gates/{key}/"
+            response = page.goto(browse.url(path))
+            assert response.status == 200, f"{path} answered {response.status} to {who}"
+            failing = run_axe(page, browse, shoot, name, path)
+            if failing:
+                problems.append(describe(name, path, failing))
+    assert not problems, "\n\n".join(problems)
+    browse.assert_clean()
+
+
+def run_axe(page, browse, shoot, name: str, path: str) -> list[dict]:
+    """axe-core's serious and critical violations on the page (saving all of them with the screenshot)."""
     page.add_script_tag(url=browse.url(AXE_PATH))
     results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     violations = results["violations"]
@@ -162,7 +204,4 @@ def test_page_has_no_serious_accessibility_violations(name, browse, shoot, axe_s
             json.dump({"page": name, "path": path, "counts": counts,
                        "violations": [{k: v[k] for k in ("id", "impact", "help")} | {"nodes": len(v["nodes"])}
                                       for v in violations]}, fh, indent=1)
-
-    failing = [v for v in violations if v["impact"] in FAILING_IMPACTS]
-    assert not failing, describe(name, path, failing)
-    browse.assert_clean()
+    return [v for v in violations if v["impact"] in FAILING_IMPACTS]

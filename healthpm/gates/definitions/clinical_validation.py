@@ -27,6 +27,7 @@ from healthpm.lib.validation import (
     Proportion,
     below,
     fmt,
+    gap,
     judge_gap,
     observed_over_expected,
 )
@@ -469,32 +470,28 @@ class ClinicalValidation(GateDefinition):
         overall = matrix_of(data)
         if overall is None:
             return []
-        headers = ("Metric", "Formula", "With the counts", "Value", "95% Wilson interval")
-
-        def metric_rows(matrix: ConfusionMatrix) -> tuple[tuple[str, ...], ...]:
-            return tuple((m.name, m.formula, m.substituted, fmt(m.value),
-                          f"{fmt(m.interval[0])}–{fmt(m.interval[1])}" if m.defined else "not computable")
-                         for m in matrix.metrics())
-
-        tables = [Table("Overall performance", headers, metric_rows(overall))]
         rows = data.get("subgroups") or []
+        margin, min_positives = margin_of(data, ctx), int(ctx.threshold(MIN_POSITIVES))
+        body = [("Overall", *_performance(overall), "—", "the reference")]
+        for row in rows:
+            matrix = matrix_of(row)
+            if matrix is None:
+                body.append((subgroup_name(row), "—", "—", "—", "—", "—", "—", "—", "not judged: counts incomplete"))
+                continue
+            if not overall.positives:
+                body.append((subgroup_name(row), *_performance(matrix), "—", "not judged: no positives overall"))
+                continue
+            group = _Subgroup(row, overall, margin, min_positives)
+            difference = gap(overall, matrix) if matrix.positives else None
+            body.append((group.name, *_performance(matrix), fmt(difference), _judged(group, min_positives)))
+        tables = [Table("Performance by subgroup",
+                        ("Subgroup", "Cases (n)", "Positives (TP+FN)", "Sensitivity (95% CI)", "Specificity (95% CI)",
+                         "PPV (95% CI)", "NPV (95% CI)", "Gap to overall sensitivity", "Judged"), tuple(body))]
         if rows:
             tables.append(Table("Subgroup confusion matrices",
                                 ("Dimension", "Subgroup", "TP", "FP", "FN", "TN", "Justification", "Mitigation"),
                                 tuple((r.get("dimension", ""), r.get("value", ""), *(f"{r.get(c, '')}" for c in COUNTS),
                                        r.get("justification") or "—", r.get("mitigation") or "—") for r in rows)))
-        for group in _subgroups(data, ctx, overall):
-            body = metric_rows(group.matrix)
-            if group.judgement is not None:
-                j = group.judgement
-                verdict = "trails beyond the margin" if j.fails else "within the rule"
-                body += (("Gap to overall sensitivity", "overall − subgroup",
-                          f"{fmt(overall.sensitivity.value)} − {fmt(group.matrix.sensitivity.value)}", fmt(j.gap),
-                          verdict),)
-            else:
-                body += (("Gap to overall sensitivity", "overall − subgroup", "—", "—",
-                          "not judged: too few positives"),)
-            tables.append(Table(f"Subgroup {group.name}", headers, body))
         calibration = data.get("calibration") or []
         if calibration:
             tables.append(Table("Calibration by risk decile", ("Decile", "Patients (n)", "Expected", "Observed",
@@ -548,6 +545,32 @@ class ClinicalValidation(GateDefinition):
             row("Age band", "75+", 17, 52, 17, 588), *passing["subgroups"][3:],
         ]}
         return Examples(passing=passing, blocking=blocking)
+
+
+def _with_interval(metric: Proportion) -> str:
+    """"0.5000 (0.3407–0.6593)"; "—" when the denominator is 0."""
+    if not metric.defined:
+        return "—"
+    low, high = metric.interval
+    return f"{fmt(metric.value)} ({fmt(low)}–{fmt(high)})"
+
+
+def _performance(matrix: ConfusionMatrix) -> tuple[str, ...]:
+    """Cases, positives, then sensitivity, specificity, PPV and NPV with their intervals: one comparison row."""
+    return (f"{matrix.n:,}", f"{matrix.positives:,}", _with_interval(matrix.sensitivity),
+            _with_interval(matrix.specificity), _with_interval(matrix.ppv), _with_interval(matrix.npv))
+
+
+def _judged(group: _Subgroup, min_positives: int) -> str:
+    """Whether the gap rule judged the subgroup, and what it decided."""
+    if not group.matrix.positives:
+        return "not judged: no positives"
+    if not group.judged:
+        return f"not judged: {group.matrix.positives} positives, fewer than {min_positives}"
+    if not group.fails:
+        return "yes"
+    justified = all((group.row.get(name) or "").strip() for name in ("justification", "mitigation"))
+    return "justified" if justified else "yes: blocks"
 
 
 def _gap_words(gap: Fraction, beyond: bool, margin: float) -> str:

@@ -257,14 +257,48 @@ def test_the_working_shows_the_arithmetic_of_the_blocking_subgroup():
                                "margin of 0.05: blocks.")
 
 
-def test_a_table_per_subgroup_with_metrics_and_intervals():
-    tables = {t.title: t for t in GATE.tables(blocking_example(), ctx(TODAY))}
-    assert list(tables)[:2] == ["Overall performance", "Subgroup confusion matrices"]
-    assert len([t for t in tables if t.startswith("Subgroup ") and t != "Subgroup confusion matrices"]) == 8
-    old = tables["Subgroup Age band 75+"]
-    assert old.rows[0] == ("Sensitivity", "TP ÷ (TP + FN)", "17 ÷ (17 + 17)", "0.5000", "0.3407–0.6593")
-    assert old.rows[-1] == ("Gap to overall sensitivity", "overall − subgroup", "0.8400 − 0.5000", "0.3400",
-                            "trails beyond the margin")
+HEADERS = ("Subgroup", "Cases (n)", "Positives (TP+FN)", "Sensitivity (95% CI)", "Specificity (95% CI)",
+           "PPV (95% CI)", "NPV (95% CI)", "Gap to overall sensitivity", "Judged")
+
+
+def performance(data: dict) -> dict[str, tuple[str, ...]]:
+    """The comparison table's rows by subgroup name."""
+    table = GATE.tables(data, ctx(TODAY))[0]
+    assert table.title == "Performance by subgroup" and table.headers == HEADERS
+    return {r[0]: r[1:] for r in table.rows}
+
+
+def test_one_comparison_table_for_overall_and_every_subgroup():
+    tables = GATE.tables(blocking_example(), ctx(TODAY))
+    assert [t.title for t in tables] == ["Performance by subgroup", "Subgroup confusion matrices"]
+    rows = performance(blocking_example())
+    assert list(rows) == ["Overall", "Age band 18–64", "Age band 65–74", "Age band 75+", "Sex Female", "Sex Male",
+                          "Race/ethnicity Black", "Race/ethnicity White", "Race/ethnicity Hispanic or Latino"]
+    # Overall: 4,000 cases, 200 positives; sensitivity 168 ÷ 200, specificity 3,488 ÷ 3,800 = 0.9179,
+    # PPV 168 ÷ 480, NPV 3,488 ÷ 3,520 = 0.9909, each with its 95% Wilson interval.
+    assert rows["Overall"] == ("4,000", "200", "0.8400 (0.7829–0.8843)", "0.9179 (0.9087–0.9262)",
+                               "0.3500 (0.3087–0.3937)", "0.9909 (0.9872–0.9936)", "—", "the reference")
+    # 75+: 674 cases, 17 ÷ 34 = 0.50, PPV 17 ÷ 69 = 0.2464, NPV 588 ÷ 605 = 0.9719; gap 0.84 − 0.50.
+    assert rows["Age band 75+"] == ("674", "34", "0.5000 (0.3407–0.6593)", "0.9187 (0.8950–0.9375)",
+                                    "0.2464 (0.1599–0.3596)", "0.9719 (0.9555–0.9824)", "0.3400", "yes: blocks")
+    # 18–64 catches 108 of 118 = 0.9153, above overall: a negative gap, judged and within the rule.
+    assert rows["Age band 18–64"][2] == "0.9153 (0.8510–0.9533)"
+    assert rows["Age band 18–64"][-2:] == ("−0.0753", "yes")
+
+
+def test_the_comparison_table_says_why_a_subgroup_is_not_judged_or_is_justified():
+    small = row("Age band", "90+", 6, 10, 3, 200)  # 9 positives, fewer than 10
+    none = row("Sex", "Other", 0, 4, 0, 40)
+    justified = row("Age band", "75+", 17, 52, 17, 588, "Few 75+ in the cohort", "Lower threshold for 75+")
+    rows = performance(passing(subgroups=[small, none, justified, {"dimension": "Sex", "value": "X", "tp": 1}]))
+    # 6 ÷ 9 = 0.6667 is still shown, with its gap 0.84 − 0.6667 = 0.1733, but not judged.
+    assert rows["Age band 90+"] == ("219", "9", "0.6667 (0.3542–0.8794)", "0.9524 (0.9146–0.9739)",
+                                    "0.3750 (0.1848–0.6136)", "0.9852 (0.9575–0.9950)", "0.1733",
+                                    "not judged: 9 positives, fewer than 10")
+    assert rows["Sex Other"] == ("44", "0", "—", "0.9091 (0.7884–0.9641)", "0.0000 (0.0000–0.4899)",
+                                 "1.0000 (0.9124–1.0000)", "—", "not judged: no positives")
+    assert rows["Age band 75+"][-1] == "justified"
+    assert rows["Sex X"] == ("—",) * 7 + ("not judged: counts incomplete",)
 
 
 def test_the_calibration_table_shows_observed_over_expected_by_decile():
