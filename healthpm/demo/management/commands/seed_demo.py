@@ -156,6 +156,7 @@ class Command(BaseCommand):
             collaborators=[users[name] for name in spec.get("collaborators", ())],
         )
         keys = set(initiative.gates.values_list("key", flat=True))
+        ctx = evaluation_context()
         for key, gate_spec in spec["gates"].items():
             if key not in keys:
                 continue  # a gate the initiative's checklist no longer has
@@ -163,6 +164,10 @@ class Command(BaseCommand):
             # Evidence first: the BAA gate's vendor rows point at the uploaded agreements.
             for evidence in gate_spec.get("evidence", ()):
                 self.attach(gate, evidence, spec, users)
+            if "example" in gate_spec:  # the gate's own passing or blocking answers, dated from today
+                gate_save_data(gate=gate, by=owner, data=getattr(gate.definition.examples(ctx), gate_spec["example"]))
+            if "evidence" not in gate_spec and ("example" in gate_spec or "data" in gate_spec):
+                self.link_items(gate, owner, spec)
             if "data" in gate_spec:
                 gate_save_data(gate=gate, by=owner, data=resolve(gate_spec["data"], gate))
             for step, args in gate_spec.get("flow", ()):
@@ -189,28 +194,33 @@ class Command(BaseCommand):
     def play_untold(self, initiative: Initiative, spec: dict, users: dict) -> None:
         """The gates of the initiative's checklist its story does not mention (a gate added
         after the story was written): filled from the gate's own passing example with a link
-        per evidence item, and approved when every gate the story tells of ends approved (by
-        the officer who approved the story's last gate)."""
+        per evidence item, and approved by the story's `untold_approved_by`, or else when every
+        gate the story tells of ends approved (by the officer who approved the story's last gate)."""
         told = Gate.objects.filter(initiative=initiative, key__in=spec["gates"])
         deciders = [args["by"] for gate_spec in spec["gates"].values() for step, args in gate_spec.get("flow", ())
                     if step == "decide" and args["decision"] == "approved"]
         all_approved = told.exists() and not told.exclude(status="approved").exists()
-        if not (all_approved and deciders):
+        approver = spec.get("untold_approved_by") or (deciders[-1] if all_approved and deciders else None)
+        if approver is None:
             return
-        approver, owner = users[deciders[-1]], users[spec["owner"]]
+        approver, owner = users[approver], users[spec["owner"]]
         ctx = evaluation_context()
         for gate in Gate.objects.of_initiative(initiative):
             if gate.key in spec["gates"]:
                 continue
             gate_save_data(gate=gate, by=owner, data=gate.definition.examples(ctx).passing)
-            gate = Gate.objects.select_related("initiative").get(pk=gate.pk)
-            for item in gate.definition.required_items(gate.data):
-                if not item.structured:
-                    evidence_add(gate=gate, by=owner, item_key=item.key, title=item.label,
-                                 url=f"https://policies.{demo_data.EMAIL_DOMAIN}/{spec['slug']}/{item.key}",
-                                 effective_date=timezone.localdate() - timedelta(days=30))
+            self.link_items(Gate.objects.select_related("initiative").get(pk=gate.pk), owner, spec)
             gate_submit(gate=gate, by=owner, note="Filled from the gate's reference answers.")
             gate_decide(gate=gate, by=approver, decision="approved", reason="Meets the gate's rules.")
+
+    @staticmethod
+    def link_items(gate: Gate, owner, spec: dict) -> None:
+        """A link on the policy portal for each evidence item the gate's answers require."""
+        for item in gate.definition.required_items(gate.data):
+            if not item.structured:
+                evidence_add(gate=gate, by=owner, item_key=item.key, title=item.label,
+                             url=f"https://policies.{demo_data.EMAIL_DOMAIN}/{spec['slug']}/{item.key}",
+                             effective_date=timezone.localdate() - timedelta(days=30))
 
     @staticmethod
     def attach(gate: Gate, ev: dict, spec: dict, users: dict, replaces: Evidence | None = None) -> Evidence:
