@@ -1,5 +1,10 @@
 """The dossier as a PDF: the facts gathered from the database, a Django template, WeasyPrint.
 
+For a checklist with the transparency gate the PDF also carries the model facts card page
+and, as an attached file associated with the document (/AF, AFRelationship /Data), the
+CHAI Applied Model Card XML (model_card.py); it is attached before signing, so the PAdES
+signature covers it.
+
 The renderer never touches the network. Its URL fetcher serves only our own static files
 (found through the staticfiles finders) and raises for any other address, which stops
 the rendering: a dossier that silently lost its stylesheet is worse than no dossier.
@@ -19,7 +24,8 @@ from django.template.loader import render_to_string
 
 # WeasyPrint reports each rendering step at INFO; the worker log needs only its warnings.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-from weasyprint import HTML  # noqa: E402
+import pydyf  # noqa: E402
+from weasyprint import HTML, Attachment  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from healthpm.accounts import roles
@@ -28,6 +34,8 @@ from healthpm.gates.context import evaluation_context
 from healthpm.gates.models import Gate
 from healthpm.gates.report import gate_report
 from healthpm.initiatives.models import Initiative, Status
+
+from . import model_card
 
 # Relative URLs in the template resolve against this origin; the fetcher maps it to disk.
 BASE_URL = "https://healthpm.invalid/"
@@ -113,6 +121,11 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
     events = list(AuditEvent.objects.for_initiative(initiative).order_by("id"))
     trail = [{"e": e, "changes": audit_changes(e.before, e.after), "object": _object_label(e, initiative)}
              for e in events]
+    current = next((s for s in reversed(signatures) if s.voided_at is None), None)
+    card = None
+    if model_card.applies(initiative):
+        card = model_card.build_model_card(initiative, {s.gate.key: s.gate.data for s in sections}, ctx,
+                                           signature=current)
     return {
         "initiative": initiative,
         "owner_name": _name(initiative.owner),
@@ -121,11 +134,13 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
         "final": final,
         "draft": not final,
         "generated_at": generated_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated_at_dt": generated_at,
         "sections": sections,
         "register": register,
         "superseded_count": sum(1 for r in register if r["state"] == "superseded"),
         "signatures": signatures,
-        "current_signature": next((s for s in reversed(signatures) if s.voided_at is None), None),
+        "current_signature": current,
+        "model_card": card,
         "trail": trail,
         "approved": initiative.status == Status.APPROVED,
         "certificate": certificate,
@@ -133,8 +148,40 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
     }
 
 
+def _attach_card(card: "model_card.ModelCard | None", generated_at: datetime | None):
+    """WeasyPrint attachments and a finisher that associates the card's XML with the document.
+
+    WeasyPrint writes /AF and AFRelationship only for PDF/A-3; the finisher adds them here:
+    the file specification of the card gets AFRelationship /Data and the catalog an /AF array
+    naming it, and the document information carries CHAI's chaiMcXml / chaiMcSoftwareId.
+    """
+    if card is None:
+        return [], None
+    when = generated_at or datetime.now(dt_timezone.utc)
+    attachment = Attachment(string=card.xml, name=card.filename, created=when, modified=when, relationship="Data",
+                            description="CHAI Applied Model Card v0.2 (XML) of this initiative")
+
+    def finisher(document, pdf) -> None:
+        associated = pydyf.Array()
+        for obj in pdf.objects:
+            if not (isinstance(obj, dict) and obj.get("Type") == "/Filespec"):
+                continue
+            stream = pdf.objects[int(obj["EF"]["F"].split()[0])]
+            if stream.extra["Params"]["CheckSum"] == f"<{attachment.md5}>":
+                obj["AFRelationship"] = "/Data"
+                associated.append(obj.reference)
+        if not associated:
+            raise RuntimeError(f"The model card {card.filename} was not embedded in the PDF")
+        pdf.catalog["AF"] = associated
+        pdf.info["chaiMcXml"] = pydyf.String(card.xml.decode())
+        pdf.info["chaiMcSoftwareId"] = pydyf.String(model_card.SOFTWARE_ID)
+
+    return [attachment], finisher
+
+
 def render_pdf(context: dict) -> RenderedPdf:
     html = render_to_string("pdf/dossier.html", context)
+    attachments, finisher = _attach_card(context.get("model_card"), context.get("generated_at_dt"))
     # WeasyPrint allocates hundreds of thousands of objects that live for the whole layout;
     # with the default thresholds the cyclic collector keeps rescanning them. Collecting
     # less often while it runs saves about a tenth of the time (bench_dossier).
@@ -142,7 +189,7 @@ def render_pdf(context: dict) -> RenderedPdf:
     gc.set_threshold(50_000, 20, 100)
     try:
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
-        data = document.write_pdf()
+        data = document.write_pdf(attachments=attachments, finisher=finisher)
     finally:
         gc.set_threshold(*thresholds)
     return RenderedPdf(data=data, pages=len(document.pages))

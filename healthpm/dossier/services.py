@@ -18,9 +18,11 @@ from healthpm import access
 from healthpm.approvals.services import current_signature
 from healthpm.audit.services import record
 from healthpm.core.tasks import enqueue_on_commit
+from healthpm.gates.context import evaluation_context
+from healthpm.gates.models import Gate
 from healthpm.initiatives.models import Initiative, Status
 
-from . import render, signing
+from . import model_card, render, signing
 from .models import Dossier, dossier_upload_to, stored_name
 
 log = logging.getLogger(__name__)
@@ -236,6 +238,23 @@ def dossier_export(*, initiative: Initiative, actor_label: str) -> Dossier:
 def record_download(*, dossier: Dossier, by) -> None:
     record("dossier_downloaded", actor=by, obj=dossier, initiative=dossier.initiative,
            after={"version": dossier.version, "sha256": dossier.sha256})
+
+
+# --- the CHAI model card alone ----------------------------------------------------------------
+def model_card_of(initiative: Initiative) -> model_card.ModelCard:
+    """The CHAI Applied Model Card of the initiative's current answers, as the dossier embeds it.
+
+    Deterministic: for an approved (locked) initiative it is byte for byte the XML attached to
+    its signed dossier. Raises model_card.SchemaUnavailable / ModelCardInvalid.
+    """
+    data = {gate.key: gate.data for gate in Gate.objects.filter(initiative=initiative).only("key", "data")}
+    return model_card.build_model_card(initiative, data, evaluation_context(),
+                                       signature=current_signature(initiative))
+
+
+def record_model_card_download(*, initiative: Initiative, card: model_card.ModelCard, by) -> None:
+    record("model_card_downloaded", actor=by, initiative=initiative,
+           after={"file": card.filename, "sha256": card.sha256})
 
 
 # --- verifying ----------------------------------------------------------------------------

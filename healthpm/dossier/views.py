@@ -1,4 +1,5 @@
 from datetime import timedelta
+from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,9 +11,11 @@ from django.views.decorators.http import require_safe
 from healthpm import access
 from healthpm.core.downloads import attachment
 
+from . import model_card
 from .forms import VerifyForm
 from .models import Dossier
-from .services import dossier_request, dossier_verify, record_download, record_verification
+from .services import (dossier_request, dossier_verify, model_card_of, record_download, record_model_card_download,
+                       record_verification)
 
 
 @login_required
@@ -44,6 +47,7 @@ def dossier_page(request, slug):
         "busy": any(d.in_progress for d in dossiers),
         "can_export": access.can_export_dossier(request.user, initiative),
         "will_sign": initiative.status == "approved",
+        "has_model_card": model_card.applies(initiative),
     }
     if request.headers.get("HX-Request"):
         return render(request, "dossier/_versions.html", context)
@@ -63,6 +67,18 @@ def download(request, slug, version):
         raise Http404("The stored file is missing")
     record_download(dossier=dossier, by=request.user)
     return attachment(handle, filename=dossier.download_name, content_type="application/pdf")
+
+
+@login_required
+@require_safe
+def model_card_xml(request, slug):
+    """The CHAI Applied Model Card XML alone, for whoever may see the initiative (v1: 404)."""
+    initiative = access.get_initiative_for(request.user, slug)
+    if not model_card.applies(initiative):
+        raise Http404("This initiative's checklist has no model card")
+    card = model_card_of(initiative)
+    record_model_card_download(initiative=initiative, card=card, by=request.user)
+    return attachment(BytesIO(card.xml), filename=card.filename, content_type="application/xml")
 
 
 @login_required

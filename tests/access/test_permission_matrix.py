@@ -149,6 +149,14 @@ dossier:download@review            GET     login  ok        ok        ok        
 dossier:download@review            POST    login  method    method    method    method    method    method    method    method
 dossier:download@approved          GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
 dossier:download@approved          POST    login  method    method    method    method    method    method    method    method
+# The CHAI model card XML alone (checklist v2): whoever sees the initiative, like a dossier
+# download; a v1 initiative has none (404, tests/dossier/test_model_card.py).
+dossier:model_card@draft           GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
+dossier:model_card@draft           POST    login  method    method    method    method    method    method    method    method
+dossier:model_card@review          GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+dossier:model_card@review          POST    login  method    method    method    method    method    method    method    method
+dossier:model_card@approved        GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+dossier:model_card@approved        POST    login  method    method    method    method    method    method    method    method
 dossier:verify                     GET     login  ok        ok        ok        ok        ok        ok        ok        ok
 dossier:verify                     POST    login  bad       bad       bad       bad       bad       bad       bad       bad
 
