@@ -25,6 +25,9 @@ EXPECTED_STATUS = {
     "visit-note-summarization": "in_review",
     "derm-referral-triage": "in_review",
     "hf-readmission-risk": "ready",
+    "sepsis-riverside-rollout": "approved",
+    "sepsis-geriatric-wards": "in_review",
+    "deterioration-pay-per-alert": "in_review",
 }
 EXPECTED_ROLE = {"pm": roles.PRODUCT_MANAGER, "pm2": roles.PRODUCT_MANAGER, "compliance": roles.COMPLIANCE,
                  "compliance2": roles.COMPLIANCE, "leader": roles.LEADERSHIP}
@@ -111,6 +114,24 @@ def test_seed_demo_builds_every_state_once_and_prints_the_logins(db, settings, m
     checked, broken = verify_chain()
     assert broken is None and checked == after_first["AuditEvent"]
     call_command("verify_audit", stdout=io.StringIO())  # exits 0
+
+
+def test_the_v1_stories_stay_on_v1_and_the_v2_ones_show_their_blockers(db, monkeypatch):
+    monkeypatch.delenv("HEALTHPM_DEMO_PASSWORD", raising=False)
+    seed()
+    versions = dict(Initiative.objects.values_list("slug", "checklist_version"))
+    assert {slug for slug, v in versions.items() if v == 2} == {
+        "sepsis-riverside-rollout", "sepsis-geriatric-wards", "deterioration-pay-per-alert"}
+    ctx = context()
+    riverside = Initiative.objects.get(slug="sepsis-riverside-rollout")
+    assert riverside.gates.count() == 11 and set(riverside.gates.values_list("status", flat=True)) == {"approved"}
+    assert Signature.objects.filter(initiative=riverside, voided_at__isnull=True, meaning="approved").exists()
+    gap = Gate.objects.get(initiative__slug="sepsis-geriatric-wards", key="clinical-validation")
+    assert any("Subgroup “Age band 75+”" in b for b in gap.blockers(ctx))
+    engine = Gate.objects.get(initiative__slug="deterioration-pay-per-alert", key="adoption-incentives")
+    assert any("harm engine" in b for b in engine.blockers(ctx))
+    owners = {m["owner"] for m in Gate.objects.get(initiative=riverside, key="monitoring-plan").data["metrics"]}
+    assert owners == {"pm"}
 
 
 def test_it_refuses_to_sign_with_a_password_the_existing_officer_does_not_have(db, monkeypatch):
