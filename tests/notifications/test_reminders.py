@@ -109,6 +109,21 @@ def test_an_overdue_drill_is_reminded_once_until_a_new_drill_is_recorded(pm, com
     assert send_reminders().lapsed["drill-overdue"] == 0
 
 
+def test_peer_training_older_than_a_year_is_reminded_to_the_owner_and_compliance(pm, compliance):
+    gate = gate_of(InitiativeFactory(owner=pm, title="Deterioration", checklist_version=2), "adoption-incentives")
+    answers = valid_data("adoption-incentives")
+    old = timezone.localdate() - timedelta(days=400)
+    fill_gate(gate, pm, {**answers, "training": [{**answers["training"][0], "date": old.isoformat()}]})
+
+    assert send_reminders().lapsed["training-stale"] == 1
+    assert send_reminders().lapsed["training-stale"] == 0
+    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {pm.username,
+                                                                                       compliance.username}
+
+    fill_gate(gate, pm, answers)  # a session 40 days ago
+    assert send_reminders().lapsed["training-stale"] == 0
+
+
 def test_a_drill_exactly_at_the_limit_is_not_overdue(pm, compliance):
     gate = gate_of(InitiativeFactory(owner=pm), "paper-fallback")
     at_limit = timezone.localdate() - timedelta(days=settings.HEALTHPM_DRILL_MAX_AGE_DAYS)

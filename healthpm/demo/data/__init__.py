@@ -1,8 +1,9 @@
 """The demo's people and initiatives, as data the `seed_demo` command plays through the services.
 
-Every initiative is a dict: its facts, its team, and per gate key a dict with
+Every initiative is a dict: its checklist version, its facts, its team, and per gate key a dict with
 `evidence` (files and links to attach), `data` (the gate form's structured answers, saved
-with `gate_save_data` after the evidence) and `flow` (what happens next: submit, approve,
+with `gate_save_data` after the evidence) or `example` ("passing" or "blocking": the gate's
+own example answers, with `changes` on top) and `flow` (what happens next: submit, approve,
 reject, replace evidence, save new answers). Dates are days relative to the day the
 command runs, so a fresh demo always has a recent drill and a current BAA.
 All names, numbers and documents are fictitious.

@@ -67,6 +67,15 @@ COMMUNITY["gates"].update({
                                               "subgroup within 0.05.")]},
     MONITORING: {"data": monitoring("pm", "Priya Raman"),
                  "flow": [submit(), approve("compliance", "Volume, PPV, overrides and drift each pause the model.")]},
+    # The example's HTI-1 answers, with what is this vendor's and this site's own.
+    TRANSPARENCY: {"example": "passing", "changes": {
+        "developer_contact": "Northbeam Health AI, Inc., clinical-safety@northbeam.example, +1 555 0142",
+        "funding_source": "Developed with Northbeam's own funds; the hospital pays a fixed annual licence.",
+        "intended_use": "Prompts a bedside sepsis reassessment by the rapid-response team; never a diagnosis or order.",
+        "intended_population": "Adults (18+) on Riverside's medical wards and ICU.",
+        "intended_users": "Rapid-response nurses, charge nurses and hospitalists.",
+        "cautioned_uses": "Not for the emergency department, obstetrics, comfort care or patients under 18.",
+    }, "flow": [submit(), approve("compliance", "All 31 source attributes answered; the card matches the vendor's.")]},
 })
 COMMUNITY["final"] = {
     "by": "compliance", "meaning": "approved",

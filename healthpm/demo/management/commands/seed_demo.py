@@ -165,7 +165,8 @@ class Command(BaseCommand):
             for evidence in gate_spec.get("evidence", ()):
                 self.attach(gate, evidence, spec, users)
             if "example" in gate_spec:  # the gate's own passing or blocking answers, dated from today
-                gate_save_data(gate=gate, by=owner, data=getattr(gate.definition.examples(ctx), gate_spec["example"]))
+                example = getattr(gate.definition.examples(ctx), gate_spec["example"])
+                gate_save_data(gate=gate, by=owner, data={**example, **gate_spec.get("changes", {})})
             if "evidence" not in gate_spec and ("example" in gate_spec or "data" in gate_spec):
                 self.link_items(gate, owner, spec)
             if "data" in gate_spec:
