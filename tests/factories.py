@@ -142,7 +142,12 @@ def rejected_gate(initiative: Initiative, by, officer, key: str = "auditable-inp
 
 
 def ready_initiative(owner, officer, **kw) -> Initiative:
-    """An initiative with every gate approved, waiting for the final signature."""
+    """An initiative with every gate approved, waiting for the final signature.
+
+    On checklist v1 unless told otherwise: the signing, reopening and separation-of-duties
+    tests that use it are about the final decision, not the gate set, and approving eleven
+    gates costs twice six. The contract and model-card tests approve v2's."""
+    kw.setdefault("checklist_version", 1)
     initiative = InitiativeFactory(owner=owner, **kw)
     for gate in Gate.objects.filter(initiative=initiative).order_by("order"):
         approved_gate(initiative, owner, officer, gate.key)

@@ -19,6 +19,13 @@ from .helpers import add_evidence, decide, expect, flash, pdf_file, submit_gate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
+@pytest.fixture(autouse=True)
+def _checklist_v1(settings):
+    """This journey walks checklist v1's six gates (initiatives created before v2 keep them);
+    test_clinical_validation_journey and test_accessibility walk v2's."""
+    settings.HEALTHPM_CHECKLIST_VERSION = 1
+
 KEYS = ["auditable-inputs", "false-positive-cost", "paper-fallback", "cognitive-load", "regulatory-classification",
         "baa-phi"]
 REASON = "The silent-mode run covered one ward only: attach the run on all four medical wards."

@@ -8,12 +8,20 @@ import re
 import pytest
 
 from healthpm.dashboard.views import csv_header
+from healthpm.gates import registry
 from healthpm.gates.models import GateStatus
 from tests.factories import InitiativeFactory, approved_gate, db_state, pdf_bytes, ready_initiative, submitted_gate
 
 from .helpers import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _checklist_v1(settings):
+    """This journey walks checklist v1's six gates (initiatives created before v2 keep them);
+    test_clinical_validation_journey and test_accessibility walk v2's."""
+    settings.HEALTHPM_CHECKLIST_VERSION = 1
 
 KEYS = ["auditable-inputs", "false-positive-cost", "paper-fallback", "cognitive-load", "regulatory-classification",
         "baa-phi"]
@@ -46,7 +54,8 @@ def test_leader_filters_exports_and_reads_but_cannot_change_anything(browse, sho
     expect(grid.first).to_contain_text("Marco Rossi")
     expect(page.locator(".kpi").first).to_contain_text("1 matching the filters")
     expect(grid.first.locator(".gate-cell")).to_have_text(
-        ["✔ approved", "… submitted", "○ missing", "○ missing", "○ missing", "○ missing"])
+        ["✔ approved", "… submitted", "○ missing", "○ missing", "○ missing", "○ missing"]
+        + ["– n/a"] * (len(registry.all_gates()) - 6))  # the v2 gates its v1 checklist has not
     shoot(page, "lead-02-dashboard-filtered")
 
     # --- CSV export of exactly the filtered portfolio --------------------------------------------

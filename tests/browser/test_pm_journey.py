@@ -18,6 +18,13 @@ from .helpers import add_evidence, csv_file, expect, fill, flash, pdf_file, save
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
+@pytest.fixture(autouse=True)
+def _checklist_v1(settings):
+    """This journey walks checklist v1's six gates (initiatives created before v2 keep them);
+    test_clinical_validation_journey and test_accessibility walk v2's."""
+    settings.HEALTHPM_CHECKLIST_VERSION = 1
+
 SLUG = "inpatient-fall-risk"
 
 
