@@ -55,7 +55,7 @@ def _test_settings(settings, tmp_path, request):
 
 @pytest.fixture
 def reference_data(db):
-    """The rows data migrations seed (role groups, approved source systems, proxies).
+    """The rows data migrations seed (role groups, approved source systems, proxies, subgroup dimensions).
 
     A transactional test starts after earlier ones flushed the database, so it asks for
     them again; get_or_create leaves an intact database untouched.
@@ -66,6 +66,7 @@ def reference_data(db):
 
     importlib.import_module("healthpm.accounts.migrations.0001_role_groups").create_groups(apps, None)
     importlib.import_module("healthpm.gates.migrations.0002_reference_data").seed_reference_data(apps, None)
+    importlib.import_module("healthpm.gates.migrations.0004_subgroup_dimension").seed_dimensions(apps, None)
 
 
 @pytest.fixture(autouse=True)
