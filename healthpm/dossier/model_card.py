@@ -16,8 +16,8 @@ same `ModelCard`, built here from the initiative and its gates' saved answers
    generation time inside), so the XML downloaded alone is byte for byte the one embedded
    in a signed dossier of the same, locked, initiative.
 
-This is the one module that names the gates it reads (`SOURCES` below). Their answers are
-read defensively: a field that is missing or shaped otherwise reads as not stated.
+It names no gate: each gate it reads declares its role on the card (`model_card_role`, one of
+`ROLES` below). Their answers are read defensively: a field that is missing or shaped otherwise reads as not stated.
 """
 
 from __future__ import annotations
@@ -46,18 +46,15 @@ SCHEMA_VERSION = "v0.2"
 NOT_STATED = "Not stated"
 SOFTWARE_ID = "healthpm"
 
-# The gates the card reads, by key (the card is shown for checklists with CARD_GATE).
-CARD_GATE = "transparency"
-SOURCES = {
-    "transparency": "transparency",
-    "validation": "clinical-validation",
-    "failure": "failure-modes",
-    "monitoring": "monitoring-plan",
-    "adoption": "adoption-incentives",
-    "regulatory": "regulatory-classification",
-    "inputs": "auditable-inputs",
-    "phi": "baa-phi",
-}
+# What the card reads, by the role a gate declares (GateDefinition.model_card_role); the card
+# is issued for checklists with a gate in CARD_ROLE.
+ROLES = ("transparency", "validation", "failure", "monitoring", "adoption", "regulatory", "inputs", "phi")
+CARD_ROLE = "transparency"
+
+
+def gate_in_role(checklist, role: str):
+    """The checklist's gate that plays `role` on the card, or None."""
+    return next((g for g in checklist.gates if g.model_card_role == role), None)
 
 # CHAI's schema imports the W3C XML-DSig schema from the network; we resolve it to our stub.
 _DSIG_URL = "http://www.w3.org/TR/xmldsig-core/xmldsig-core-schema.xsd"
@@ -87,7 +84,7 @@ class ModelCardInvalid(ValueError):
 def applies(initiative) -> bool:
     """Whether the initiative's checklist has the transparency gate (v1 dossiers have no card)."""
     try:
-        return CARD_GATE in registry.checklist(initiative.checklist_version).keys
+        return gate_in_role(registry.checklist(initiative.checklist_version), CARD_ROLE) is not None
     except UnknownGate:
         return False
 
@@ -398,11 +395,8 @@ def build_model_card(initiative, data: Mapping[str, dict], ctx: EvaluationContex
         checklist = None
 
     def gate(role: str) -> _Gate:
-        key = SOURCES[role]
-        definition = None
-        if checklist is not None and key in checklist.keys:
-            definition = checklist.gate(key)
-        return _Gate(dict(data.get(key) or {}), definition, ctx)
+        definition = gate_in_role(checklist, role) if checklist is not None else None
+        return _Gate(dict(data.get(definition.key) or {}) if definition else {}, definition, ctx)
 
     transparency, validation, failure = gate("transparency"), gate("validation"), gate("failure")
     monitoring, regulatory, inputs, phi = gate("monitoring"), gate("regulatory"), gate("inputs"), gate("phi")

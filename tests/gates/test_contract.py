@@ -129,3 +129,11 @@ def test_the_dossier_prints_every_gate_of_the_checklist(version, pm):
         assert f"2.{position} {definition.title}" in text
         for question, _answer in gate_report(gate_of(initiative, definition.key), context()).described[:2]:
             assert one_line(question) in text
+
+
+@pytest.mark.parametrize("checklist", registry.CHECKLISTS, ids=lambda c: f"v{c.version}")
+def test_model_card_roles_are_known_and_played_once_per_checklist(checklist):
+    from healthpm.dossier.model_card import ROLES
+
+    roles = [g.model_card_role for g in checklist.gates if g.model_card_role]
+    assert set(roles) <= set(ROLES) and len(roles) == len(set(roles))

@@ -144,6 +144,7 @@ class AdoptionIncentivesForm(GateForm):
 
 class AdoptionIncentives(GateDefinition):
     form_class = AdoptionIncentivesForm
+    model_card_role = "adoption"
     thresholds = {MAX_AGE: 365}
     contributes = ("harm_engine", "training_date")
     officer_keys = (EXCEPTION,)

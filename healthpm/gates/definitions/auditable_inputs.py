@@ -67,6 +67,7 @@ def _good(row: dict, ctx: EvaluationContext) -> bool:
 
 class AuditableInputs(GateDefinition):
     form_class = AuditableInputsForm
+    model_card_role = "inputs"
     contributes = ("inputs_total", "inputs_good")
 
     def structured_complete(self, data: dict[str, Any]) -> bool:

@@ -85,6 +85,7 @@ class BaaPhiForm(GateForm):
 
 class BaaPhi(GateDefinition):
     form_class = BaaPhiForm
+    model_card_role = "phi"
     contributes = ("baas",)
 
     def structured_complete(self, data: dict[str, Any]) -> bool:

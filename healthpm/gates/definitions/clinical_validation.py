@@ -285,6 +285,7 @@ class ClinicalValidationForm(GateForm):
 # --- the gate ----------------------------------------------------------------------------------
 class ClinicalValidation(GateDefinition):
     form_class = ClinicalValidationForm
+    model_card_role = "validation"
     thresholds = {MARGIN: 0.05, MIN_POSITIVES: 10}
     contributes = ("worst_subgroup_gap",)
 

@@ -174,6 +174,7 @@ class FailureModesForm(GateForm):
 # --- the gate -----------------------------------------------------------------------------------
 class FailureModes(GateDefinition):
     form_class = FailureModesForm
+    model_card_role = "failure"
     working_template = "gates/working/risk_matrix.html"
     contributes = ("open_severe_modes",)
 

@@ -137,6 +137,7 @@ class MonitoringPlanForm(GateForm):
 
 class MonitoringPlan(GateDefinition):
     form_class = MonitoringPlanForm
+    model_card_role = "monitoring"
     contributes = ("pause_thresholds",)
 
     def structured_complete(self, data: dict[str, Any]) -> bool:

@@ -91,6 +91,7 @@ def regulatory_class(data: dict[str, Any]) -> str:
 
 class RegulatoryClassification(GateDefinition):
     form_class = RegulatoryForm
+    model_card_role = "regulatory"
     working_template = "gates/working/imdrf.html"
     contributes = ("regulatory_class",)
 
