@@ -17,7 +17,8 @@ same `ModelCard`, built here from the initiative and its gates' saved answers
    in a signed dossier of the same, locked, initiative.
 
 It names no gate: each gate it reads declares its role on the card (`model_card_role`, one of
-`ROLES` below). Their answers are read defensively: a field that is missing or shaped otherwise reads as not stated.
+`ROLES` below). Their answers are read defensively: a field that is missing or shaped
+otherwise reads as not stated.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ SOFTWARE_ID = "healthpm"
 
 # What the card reads, by the role a gate declares (GateDefinition.model_card_role); the card
 # is issued for checklists with a gate in CARD_ROLE.
-ROLES = ("transparency", "validation", "failure", "monitoring", "adoption", "regulatory", "inputs", "phi")
-CARD_ROLE = "transparency"
+ROLES = ("attributes", "validation", "failure", "monitoring", "adoption", "regulatory", "inputs", "phi")
+CARD_ROLE = "attributes"  # the gate of the HTI-1 source attributes
 
 
 def gate_in_role(checklist, role: str):
@@ -398,7 +399,7 @@ def build_model_card(initiative, data: Mapping[str, dict], ctx: EvaluationContex
         definition = gate_in_role(checklist, role) if checklist is not None else None
         return _Gate(dict(data.get(definition.key) or {}) if definition else {}, definition, ctx)
 
-    transparency, validation, failure = gate("transparency"), gate("validation"), gate("failure")
+    transparency, validation, failure = gate(CARD_ROLE), gate("validation"), gate("failure")
     monitoring, regulatory, inputs, phi = gate("monitoring"), gate("regulatory"), gate("inputs"), gate("phi")
     hti = hti1_answers(transparency.data)
     matrix, overall = overall_metrics(validation.data)

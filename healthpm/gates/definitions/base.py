@@ -168,7 +168,7 @@ class GateDefinition:
     thresholds: ClassVar[Mapping[str, Any]] = {}
     # The PORTFOLIO_FACTS `portfolio_facts` returns (the contract test holds them equal).
     contributes: ClassVar[tuple[str, ...]] = ()
-    # What the dossier's CHAI model card reads this gate's answers as ("transparency",
+    # What the dossier's CHAI model card reads this gate's answers as ("attributes",
     # "validation", …: healthpm.dossier.model_card.ROLES), so the card names no gate key.
     model_card_role: ClassVar[str] = ""
     # Data keys only a compliance officer writes (`services.gate_record_exception`), never the PM's

@@ -99,7 +99,7 @@ def _answer(data: Mapping[str, Any], key: str) -> str:
 
 class Transparency(GateDefinition):
     form_class = TransparencyForm
-    model_card_role = "transparency"
+    model_card_role = "attributes"
     contributes = ()
 
     def structured_complete(self, data: dict[str, Any]) -> bool:
