@@ -282,7 +282,7 @@ HEALTHPM_DRILL_MAX_AGE_DAYS = env_int("HEALTHPM_DRILL_MAX_AGE_DAYS", 365)
 HEALTHPM_SUBGROUP_MARGIN = float(env_str("HEALTHPM_SUBGROUP_MARGIN", "0.05"))
 HEALTHPM_SUBGROUP_MIN_POSITIVES = env_int("HEALTHPM_SUBGROUP_MIN_POSITIVES", 10)
 HEALTHPM_TRAINING_MAX_AGE_DAYS = env_int("HEALTHPM_TRAINING_MAX_AGE_DAYS", 365)
-# CHAI's Applied Model Card v0.2 XSD; empty: ../shared/chai-mc-schema (healthpm/dossier/chai/README.md).
+# CHAI's Applied Model Card v0.2 XSD; empty: the vendored copy (healthpm/dossier/chai/README.md).
 HEALTHPM_CHAI_SCHEMA = env_str("HEALTHPM_CHAI_SCHEMA")
 # Forwarded-for is only trusted behind a proxy the deployment controls.
 HEALTHPM_TRUST_X_FORWARDED_FOR = env_bool("HEALTHPM_TRUST_X_FORWARDED_FOR", False)

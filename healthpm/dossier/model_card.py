@@ -64,14 +64,10 @@ _DSIG_STUB = _CHAI_DIR / "xmldsig_signature.xsd"
 
 
 def schema_path() -> Path:
-    """CHAI's v0.2/schema.xsd (see chai/README.md): HEALTHPM_CHAI_SCHEMA when set; else a copy
-    vendored in healthpm/dossier/chai/v0.2/; else the shared copy beside the project."""
+    """CHAI's v0.2/schema.xsd (see chai/README.md): HEALTHPM_CHAI_SCHEMA when set, else the copy
+    vendored in healthpm/dossier/chai/v0.2/."""
     configured = getattr(settings, "HEALTHPM_CHAI_SCHEMA", None)
-    if configured:
-        return Path(configured)
-    vendored = _CHAI_DIR / SCHEMA_VERSION / "schema.xsd"
-    shared = Path(settings.BASE_DIR).parent / "shared" / "chai-mc-schema" / SCHEMA_VERSION / "schema.xsd"
-    return vendored if vendored.is_file() else shared
+    return Path(configured) if configured else _CHAI_DIR / SCHEMA_VERSION / "schema.xsd"
 
 
 class SchemaUnavailable(RuntimeError):

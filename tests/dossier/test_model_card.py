@@ -232,6 +232,17 @@ def test_a_card_the_schema_refuses_names_the_element():
         model_card.validate(etree.tostring(root))
 
 
+def test_the_vendored_schema_is_chais_file_unchanged(settings):
+    """chai/README.md names the commit and the SHA-256; a copy edited by hand would validate our
+    cards against a schema CHAI never published."""
+    settings.HEALTHPM_CHAI_SCHEMA = ""
+    body = model_card.schema_path().read_bytes()
+
+    assert model_card.hashlib.sha256(body).hexdigest() == (
+        "68c189141e157c221945cae2a2abc63602c34b6de3623060339c67d41850ff3d"
+    )
+
+
 def test_a_missing_schema_file_says_where_it_should_be(settings, tmp_path):
     settings.HEALTHPM_CHAI_SCHEMA = tmp_path / "nowhere.xsd"
 
