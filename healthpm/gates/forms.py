@@ -68,6 +68,8 @@ class SubmitForm(PlainTextForm, forms.Form):
         help_text="Required after a rejection: what you changed, or why nothing needed to change.",
     )
 
+    field_order = ["response", "note"]
+
     def __init__(self, *args, rejection=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.rejection = rejection

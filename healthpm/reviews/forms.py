@@ -8,8 +8,10 @@ class QueueFilterForm(forms.Form):
     """Filters of the review queue. (An "assigned to me" filter needs the requested-reviewer
     field of gate assignment, which this branch does not have yet.)"""
 
-    clinical_area = forms.ChoiceField(required=False, choices=[("", "Every clinical area"), *ClinicalArea.choices])
-    gate = forms.ChoiceField(required=False, label="Gate")
+    clinical_area = forms.ChoiceField(required=False, choices=[("", "Every clinical area"), *ClinicalArea.choices],
+                                      widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    gate = forms.ChoiceField(required=False, label="Gate",
+                             widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
