@@ -95,6 +95,18 @@ def test_what_changed_since_the_rejection_is_summarised(pm, compliance):
     assert row.change == "resubmitted after rejection: 1 table row, 1 evidence replaced"
 
 
+def test_a_gate_whose_approval_was_voided_says_so(pm, compliance):
+    from tests.factories import approved_gate
+
+    gate = approved_gate(InitiativeFactory(owner=pm), pm, compliance)
+    add_link(gate, pm, "data-dictionary")  # new evidence voids the approval
+    gate_submit(gate=fresh(gate), by=pm)
+
+    (row,) = review_queue(compliance).decidable
+
+    assert row.change == "resubmitted after its approval was voided: 1 evidence added"
+
+
 def test_a_withdrawn_gate_leaves_the_queue(pm, compliance):
     gate = submitted_gate(InitiativeFactory(owner=pm), pm)
     assert len(review_queue(compliance).decidable) == 1
