@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from healthpm.gates.models import GateStatus
-from healthpm.gates.services import gate_save_data, gate_submit
+from healthpm.gates.services import gate_save_data
 from tests.factories import (InitiativeFactory, add_link, approved_gate, db_state, evidence_gate, fresh, gate_of,
                              rejected_gate, submitted_gate)
 

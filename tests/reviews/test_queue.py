@@ -10,8 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from healthpm.gates.models import GateDecision
-from healthpm.gates.services import gate_decide, gate_save_data, gate_submit, gate_withdraw
+from healthpm.gates.services import gate_save_data, gate_submit, gate_withdraw
 from healthpm.initiatives.models import ClinicalArea
 from healthpm.reviews.queue import review_queue, waiting_count
 from tests.factories import InitiativeFactory, add_link, fresh, gate_of, rejected_gate, submitted_gate
