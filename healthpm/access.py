@@ -13,7 +13,7 @@ Views fetch objects through access.py (404 for what the user may not see); servi
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from healthpm.accounts import roles
@@ -66,6 +66,16 @@ def require_dashboard(user) -> None:
         raise PermissionDenied("The portfolio dashboard is for leadership and compliance.")
 
 
+def can_review(user) -> bool:
+    """The review queue (/reviews/) is a compliance officer's work list."""
+    return user.is_authenticated and roles.is_compliance(user)
+
+
+def require_review_queue(user) -> None:
+    if not can_review(user):
+        raise PermissionDenied("The review queue is for compliance officers.")
+
+
 # --- changing --------------------------------------------------------------------------
 def can_create_initiative(user) -> bool:
     return user.is_authenticated and roles.is_pm(user)
@@ -90,22 +100,51 @@ def require_edit(user, initiative: Initiative) -> None:
         raise PermissionDenied("Only the initiative's owner and collaborators can change it.")
 
 
+def require_withdraw(user, initiative: Initiative) -> None:
+    """Taking a gate back from review is the team's, like submitting it."""
+    if not can_edit(user, initiative):
+        raise PermissionDenied("Only the initiative's owner and collaborators can withdraw a gate from review.")
+
+
+# The separation-of-duties rule (SPEC §1): each stake a user can hold in an initiative, in the
+# order a refusal names them, with the plain words that say why it bars them from deciding.
+# One initiative (decision_conflict) and a whole review queue (stake_annotations) ask this same rule.
+STAKES = (
+    ("owns", "You own this initiative, so you cannot decide its gates or sign it."),
+    ("collaborates", "You collaborate on this initiative, so you cannot decide its gates or sign it."),
+    ("added_evidence", "You added evidence to this initiative, so you cannot decide its gates or sign it."),
+    ("submitted", "You submitted a gate of this initiative, so you cannot decide its gates or sign it."),
+)
+
+
+def stake_annotations(user, initiative_ref: str = "pk") -> dict:
+    """Each stake of STAKES as an SQL `Exists` on the initiative whose id is `OuterRef(initiative_ref)`:
+    annotate a queryset of initiatives ("pk") or of gates ("initiative_id") with them in one query."""
+    ref = OuterRef(initiative_ref)
+    return {
+        "owns": Exists(Initiative.objects.filter(pk=ref, owner_id=user.pk)),
+        "collaborates": Exists(Initiative.collaborators.through.objects.filter(initiative_id=ref, user_id=user.pk)),
+        "added_evidence": Exists(Evidence.objects.filter(gate__initiative_id=ref, author_id=user.pk)),
+        "submitted": Exists(Gate.objects.filter(initiative_id=ref, submitted_by_id=user.pk)),
+    }
+
+
+def conflict_from(stakes) -> str | None:
+    """The reason the first stake held bars deciding (`stakes` maps STAKES names to booleans)."""
+    return next((reason for name, reason in STAKES if stakes.get(name)), None)
+
+
+def without_stake(user, initiative_ref: str = "initiative_id") -> list:
+    """Filter arguments keeping only rows whose initiative `user` holds no stake in."""
+    return [~condition for condition in stake_annotations(user, initiative_ref).values()]
+
+
 def decision_conflict(user, initiative: Initiative) -> str | None:
     """Why separation of duties bars this user from deciding this initiative, if it does (one query)."""
     if user.pk == initiative.owner_id:
-        return "You own this initiative, so you cannot decide its gates or sign it."
-    stake = Initiative.objects.filter(pk=initiative.pk).values(
-        collaborates=Exists(Initiative.collaborators.through.objects.filter(initiative_id=initiative.pk, user_id=user.pk)),
-        added_evidence=Exists(Evidence.objects.filter(gate__initiative_id=initiative.pk, author_id=user.pk)),
-        submitted=Exists(Gate.objects.filter(initiative_id=initiative.pk, submitted_by_id=user.pk)),
-    ).first() or {}
-    if stake.get("collaborates"):
-        return "You collaborate on this initiative, so you cannot decide its gates or sign it."
-    if stake.get("added_evidence"):
-        return "You added evidence to this initiative, so you cannot decide its gates or sign it."
-    if stake.get("submitted"):
-        return "You submitted a gate of this initiative, so you cannot decide its gates or sign it."
-    return None
+        return conflict_from({"owns": True})
+    stake = Initiative.objects.filter(pk=initiative.pk).values(**stake_annotations(user)).first() or {}
+    return conflict_from(stake)
 
 
 def can_decide(user, initiative: Initiative) -> bool:

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "healthpm.approvals",
     "healthpm.notifications",
     "healthpm.dashboard",
+    "healthpm.reviews",
     "healthpm.dossier",
     "healthpm.demo",
 ]
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "healthpm.core.context_processors.roles",
+                "healthpm.reviews.context_processors.review_count",
             ],
         },
     },
@@ -257,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "healthpm.notifications.tasks.send_daily_reminders",
         "schedule": crontab(hour=env_int("HEALTHPM_REMINDER_HOUR", 6), minute=0),
     },
+    # Each compliance officer's digest of reviews past HEALTHPM_REVIEW_SLA_WORKING_DAYS (healthpm/reviews/reminders.py).
+    "overdue-review-reminders": {
+        "task": "healthpm.reviews.tasks.send_overdue_review_reminders",
+        "schedule": crontab(hour=env_int("HEALTHPM_REMINDER_HOUR", 6), minute=5),
+    },
 }
 
 # --- E-mail ----------------------------------------------------------------------------
@@ -278,6 +285,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 HEALTHPM_CHECKLIST_VERSION = 2
 HEALTHPM_FP_COST_THRESHOLD_USD = env_int("HEALTHPM_FP_COST_THRESHOLD_USD", 5000)
 HEALTHPM_DRILL_MAX_AGE_DAYS = env_int("HEALTHPM_DRILL_MAX_AGE_DAYS", 365)
+# Working days (Mon–Fri) compliance has to decide a submitted gate before the review queue marks it
+# overdue and the daily reminder lists it to the officers who may decide it.
+HEALTHPM_REVIEW_SLA_WORKING_DAYS = env_int("HEALTHPM_REVIEW_SLA_WORKING_DAYS", 5)
 # Checklist v2's thresholds (each gate declares the same default).
 HEALTHPM_SUBGROUP_MARGIN = float(env_str("HEALTHPM_SUBGROUP_MARGIN", "0.05"))
 HEALTHPM_SUBGROUP_MIN_POSITIVES = env_int("HEALTHPM_SUBGROUP_MIN_POSITIVES", 10)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("initiatives/<slug:slug>/gates/", include("healthpm.gates.urls")),
     path("initiatives/<slug:slug>/", include("healthpm.approvals.urls")),
     path("dashboard/", include("healthpm.dashboard.urls")),
+    path("reviews/", include("healthpm.reviews.urls")),
     path("", include("healthpm.dossier.urls")),
     path("admin/", admin.site.urls),
 ]

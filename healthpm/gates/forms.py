@@ -56,10 +56,30 @@ class EvidenceForm(PlainTextForm, forms.Form):
 
 
 class SubmitForm(PlainTextForm, forms.Form):
+    """The note to compliance; after a rejection also the written response to the reviewer
+    (the service refuses a resubmission without one; the field only asks for it on the page)."""
+
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to compliance",
-        help_text="Optional. When resubmitting, say how you answered the rejection.",
+        help_text="Optional.",
     )
+    response = forms.CharField(
+        max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Response to the reviewer",
+        help_text="Required after a rejection: what you changed, or why nothing needed to change.",
+    )
+
+    field_order = ["response", "note"]
+
+    def __init__(self, *args, rejection=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rejection = rejection
+        if rejection is None:
+            del self.fields["response"]
+        else:
+            self.fields["response"].label = f"Response to {rejection.decided_by.get_full_name() or rejection.decided_by.username}"
+            self.fields["response"].error_messages["required"] = (
+                "Write your response to the rejection (what you changed, or why nothing needed to), then resubmit."
+            )
 
 
 class DecisionForm(PlainTextForm, forms.Form):

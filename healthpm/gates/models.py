@@ -53,6 +53,12 @@ class Gate(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     submission_note = models.TextField(blank=True)
+    # The team's written answer to the rejection this submission follows (empty for a first one).
+    rejection_response = models.TextField(blank=True)
+    # The last time the team took a submitted gate back from review before a decision.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = GateQuerySet.as_manager()
@@ -133,6 +139,15 @@ class Gate(models.Model):
         if latest and latest.decision == GateDecision.Decision.APPROVED and latest.voided_at is None:
             return latest
         return None
+
+    def latest_decision(self) -> "GateDecision | None":
+        """Uses prefetched decisions when present."""
+        return max(self.decisions.all(), key=lambda d: d.pk, default=None)
+
+    def rejection_to_answer(self) -> "GateDecision | None":
+        """The rejection a (re)submission must answer in writing: the latest decision, when it rejected."""
+        latest = self.latest_decision()
+        return latest if latest is not None and latest.decision == GateDecision.Decision.REJECTED else None
 
     def approval_matches(self, *, today: date | None = None) -> bool:
         approval = self.current_approval()
@@ -228,6 +243,13 @@ class GateDecision(models.Model):
     digest = models.CharField(max_length=64)
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=255, blank=True)
+    # What the officer decided on, kept so the next submission shows an exact diff against it:
+    # the gate's data and the ids of its current evidence at that moment (None for decisions
+    # recorded before these were kept).
+    data_snapshot = models.JSONField(null=True, blank=True)
+    evidence_ids = models.JSONField(null=True, blank=True)
+    # The team's response to the previous rejection that came with the submission decided here.
+    response = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-id"]

@@ -260,8 +260,13 @@ def _reload(gate: Gate, initiative: Initiative) -> Gate:
 
 
 # --- workflow --------------------------------------------------------------------------
-def gate_submit(*, gate: Gate, by, note: str = "") -> Gate:
-    """Send a gate to compliance. Refused, listing every problem, while anything blocks it."""
+def gate_submit(*, gate: Gate, by, note: str = "", response: str = "") -> Gate:
+    """Send a gate to compliance. Refused, listing every problem, while anything blocks it.
+
+    After a rejection the team must answer the reviewer in writing (`response`); it is kept on
+    the gate for the reviewer, in the audit trail and, once decided, on the decision.
+    """
+    response = response.strip()
     with transaction.atomic():
         initiative, gate = _lock(gate)
         access.require_edit(by, initiative)
@@ -272,20 +277,56 @@ def gate_submit(*, gate: Gate, by, note: str = "") -> Gate:
         if gate.status == GateStatus.APPROVED:
             raise WorkflowError(f"“{gate.title}” is already approved.")
         gate = _reload(gate, initiative)
-        blockers = gate.blockers(evaluation_context())
-        if blockers:
-            raise WorkflowError(f"“{gate.title}” cannot be submitted yet:", details=blockers)
+        rejection = gate.rejection_to_answer()
+        problems = gate.blockers(evaluation_context())
+        if rejection is not None and not response:
+            problems.append(f"Write your response to {roles.printed_name(rejection.decided_by)}'s rejection "
+                            "(what you changed, or why nothing needed to), then resubmit.")
+        if problems:
+            raise WorkflowError(f"“{gate.title}” cannot be submitted yet:", details=problems)
         before = gate.status
         gate.status = GateStatus.SUBMITTED
         gate.submitted_at = timezone.now()
         gate.submitted_by = by
         gate.submission_note = note.strip()
+        gate.rejection_response = response if rejection is not None else ""
         gate.save()
-        record("gate_submitted", actor=by, obj=gate, initiative=initiative,
-               before={"status": before}, after={"status": gate.status, "note": gate.submission_note,
-                                                 "digest": gate.compute_digest()})
+        after = {"status": gate.status, "note": gate.submission_note, "digest": gate.compute_digest()}
+        if rejection is not None:
+            after |= {"response": gate.rejection_response, "answers_decision": rejection.pk}
+        record("gate_submitted", actor=by, obj=gate, initiative=initiative, before={"status": before}, after=after)
         initiative_refresh_status(initiative, by=by)
         gate_submitted.send(sender=Gate, gate=gate, initiative=initiative, by=by)
+    return gate
+
+
+def gate_withdraw(*, gate: Gate, by) -> Gate:
+    """The team takes a submitted gate back before compliance decides it (status back to in progress).
+
+    The row lock makes a withdrawal and a decision arriving together exclusive: whichever locks
+    the gate first wins, and the other is told what happened.
+    """
+    with transaction.atomic():
+        initiative, gate = _lock(gate)
+        access.require_withdraw(by, initiative)
+        if gate.status != GateStatus.SUBMITTED:
+            gate = _reload(gate, initiative)
+            latest = gate.latest_decision()
+            if latest and gate.status in (GateStatus.APPROVED, GateStatus.REJECTED):
+                raise WorkflowError(
+                    f"“{gate.title}” cannot be withdrawn: it was already {latest.get_decision_display().lower()} by "
+                    f"{roles.printed_name(latest.decided_by)} at {latest.decided_at:%Y-%m-%d %H:%M} UTC."
+                )
+            raise WorkflowError(f"“{gate.title}” is not waiting for review (it is {gate.get_status_display().lower()}), "
+                                "so there is nothing to withdraw.")
+        gate.status = GateStatus.IN_PROGRESS
+        gate.withdrawn_at = timezone.now()
+        gate.withdrawn_by = by
+        gate.save()
+        record("gate_withdrawn", actor=by, obj=gate, initiative=initiative,
+               before={"status": GateStatus.SUBMITTED, "submitted_at": gate.submitted_at.isoformat()},
+               after={"status": gate.status})
+        initiative_refresh_status(initiative, by=by)
     return gate
 
 
@@ -307,13 +348,22 @@ def gate_decide(*, gate: Gate, by, decision: str, reason: str = "") -> GateDecis
                     f"“{gate.title}” was already decided: {latest.get_decision_display().lower()} by "
                     f"{roles.printed_name(latest.decided_by)} at {latest.decided_at:%Y-%m-%d %H:%M} UTC."
                 )
+            if gate.withdrawn_at and (gate.submitted_at is None or gate.withdrawn_at >= gate.submitted_at):
+                raise WorkflowError(
+                    f"“{gate.title}” was withdrawn by {roles.printed_name(gate.withdrawn_by)} at "
+                    f"{gate.withdrawn_at:%Y-%m-%d %H:%M} UTC before a decision; there is nothing to decide until "
+                    "the team submits it again."
+                )
             raise WorkflowError(f"“{gate.title}” is not submitted for review (it is {gate.get_status_display().lower()}).")
         if decision == GateDecision.Decision.APPROVED:
             blockers = gate.blockers(evaluation_context())
             if blockers:
                 raise WorkflowError(f"“{gate.title}” cannot be approved:", details=blockers)
+        # What was decided on, so the next submission can show the reviewer an exact diff.
+        current = sorted(e.pk for e in gate.current_evidence())
         made = GateDecision.objects.create(
-            gate=gate, decision=decision, reason=reason, decided_by=by, digest=gate.compute_digest()
+            gate=gate, decision=decision, reason=reason, decided_by=by, digest=gate.compute_digest(),
+            data_snapshot=gate.data, evidence_ids=current, response=gate.rejection_response,
         )
         gate.status = GateStatus.APPROVED if decision == GateDecision.Decision.APPROVED else GateStatus.REJECTED
         gate.save()

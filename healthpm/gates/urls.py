@@ -8,6 +8,7 @@ urlpatterns = [
     path("<slug:key>/evidence/", views.evidence_create, name="evidence_add"),
     path("<slug:key>/evidence/<int:evidence_id>/download/", views.evidence_download, name="evidence_download"),
     path("<slug:key>/submit/", views.gate_submit_view, name="submit"),
+    path("<slug:key>/withdraw/", views.gate_withdraw_view, name="withdraw"),
     path("<slug:key>/decide/", views.gate_decide_view, name="decide"),
     path("<slug:key>/preview/", views.gate_preview, name="preview"),
     path("<slug:key>/exception/", views.gate_exception_view, name="exception"),

@@ -12,10 +12,12 @@ from healthpm.core.errors import WorkflowError
 
 from .context import evaluation_context
 from .definitions.base import GateDefinition
+from .diff import gate_diff
 from .forms import DecisionForm, EvidenceForm, ExceptionForm, SubmitForm
 from .models import Gate, GateStatus
 from .report import gate_report
-from .services import evidence_add, gate_decide, gate_record_exception, gate_save_data, gate_submit, with_officer_data
+from .services import (evidence_add, gate_decide, gate_record_exception, gate_save_data, gate_submit, gate_withdraw,
+                       with_officer_data)
 
 
 def _show_error(request, exc: WorkflowError) -> None:
@@ -43,6 +45,11 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
         data_form = _prefilled_form(gate, ctx)
     conflict = access.decision_conflict(user, initiative) if roles.is_compliance(user) else None
     can_decide = roles.is_compliance(user) and conflict is None
+    last_decision = gate.latest_decision()
+    rejection = gate.rejection_to_answer()
+    # What changed since the last decision: the reviewer of a resubmission reads it, the team
+    # checks it before resubmitting. An approval that still stands has nothing to compare.
+    changes = gate_diff(gate, last_decision, ctx.today) if gate.status != GateStatus.APPROVED else None
     context = {
         "initiative": initiative,
         "gate": gate,
@@ -64,7 +71,10 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
         "decision_conflict": conflict,
         "data_form": data_form,
         "evidence_form": evidence_form or EvidenceForm(gate=gate),
-        "submit_form": submit_form or SubmitForm(),
+        "submit_form": submit_form or SubmitForm(rejection=rejection),
+        "last_decision": last_decision,
+        "rejection": rejection,
+        "changes": changes,
         "decision_form": decision_form or DecisionForm(),
         "exceptable": _exceptable(report, can_decide=can_decide),
         "exception_form": exception_form or ExceptionForm(),
@@ -165,16 +175,31 @@ def evidence_create(request, slug, key):
 @require_POST
 def gate_submit_view(request, slug, key):
     gate = access.get_gate_for(request.user, slug, key)
-    form = SubmitForm(request.POST)
+    form = SubmitForm(request.POST, rejection=gate.rejection_to_answer())
     if not form.is_valid():
         # Say why on the page: a refused note must not look like a submission that happened.
         return _gate_page(request, gate, submit_form=form, status=400)
     try:
-        gate_submit(gate=gate, by=request.user, note=form.cleaned_data["note"])
+        gate_submit(gate=gate, by=request.user, note=form.cleaned_data["note"],
+                    response=form.cleaned_data.get("response", ""))
     except WorkflowError as exc:
         _show_error(request, exc)
         return _gate_page(request, access.get_gate_for(request.user, slug, key), submit_form=form, status=400)
     messages.success(request, f"“{gate.title}” submitted. Compliance officers have been notified.")
+    return redirect(gate)
+
+
+@login_required
+@require_POST
+def gate_withdraw_view(request, slug, key):
+    """The team takes a submitted gate back from review before it is decided."""
+    gate = access.get_gate_for(request.user, slug, key)
+    try:
+        gate_withdraw(gate=gate, by=request.user)
+    except WorkflowError as exc:
+        _show_error(request, exc)
+        return _gate_page(request, access.get_gate_for(request.user, slug, key), status=409)
+    messages.success(request, f"“{gate.title}” withdrawn from review. Edit it and submit it again when it is ready.")
     return redirect(gate)
 
 

@@ -96,6 +96,14 @@ gates:submit@review                GET     login  method    method    method    
 gates:submit@review                POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
 gates:submit@approved              GET     login  method    method    method    method    method    method    method    method
 gates:submit@approved              POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+# Withdrawing a submitted gate before it is decided: the team only. Only the gate in review is
+# submitted; on the draft and the approved initiative the team is told there is nothing to withdraw (409).
+gates:withdraw@draft               GET     login  method    method    method    method    method    method    method    method
+gates:withdraw@draft               POST    login  conflict  conflict  hidden    forbidden forbidden forbidden forbidden hidden
+gates:withdraw@review              GET     login  method    method    method    method    method    method    method    method
+gates:withdraw@review              POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+gates:withdraw@approved            GET     login  method    method    method    method    method    method    method    method
+gates:withdraw@approved            POST    login  conflict  conflict  forbidden forbidden forbidden forbidden forbidden hidden
 gates:decide@draft                 GET     login  method    method    method    method    method    method    method    method
 gates:decide@draft                 POST    login  forbidden forbidden hidden    bad       forbidden forbidden forbidden hidden
 gates:decide@review                GET     login  method    method    method    method    method    method    method    method
@@ -135,6 +143,10 @@ dashboard:portfolio                GET     login  forbidden forbidden forbidden 
 dashboard:portfolio                POST    login  method    method    method    method    method    method    method    method
 dashboard:export_csv               GET     login  forbidden forbidden forbidden ok        ok        ok        ok        forbidden
 dashboard:export_csv               POST    login  method    method    method    method    method    method    method    method
+
+# The review queue: compliance officers only (officer_ev sees the gates it may not decide listed apart).
+reviews:queue                      GET     login  forbidden forbidden forbidden ok        ok        forbidden forbidden forbidden
+reviews:queue                      POST    login  method    method    method    method    method    method    method    method
 
 # Dossiers: the team, compliance and leadership generate; whoever sees the initiative downloads.
 dossier:page@draft                 GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden

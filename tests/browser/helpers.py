@@ -64,8 +64,13 @@ def add_evidence(page: Page, item: str, file: dict, *, effective: date | None = 
     expect(flash(page)).to_contain_text(f"Evidence “{file['name']}” (v")
 
 
-def submit_gate(page: Page, title: str, note: str = "") -> None:
-    expect(page.locator("text=ready to submit")).to_be_visible()
+def submit_gate(page: Page, title: str, note: str = "", response: str = "") -> None:
+    """Submit a gate; after a rejection `response` answers the reviewer (the form then asks for it)."""
+    if response:
+        expect(page.locator("#rejection")).to_be_visible()
+        page.fill("#id_response", response)
+    else:
+        expect(page.locator("text=ready to submit")).to_be_visible()
     if note:
         page.fill("#id_note", note)
     page.click("button:has-text('Submit to compliance')")

@@ -83,7 +83,8 @@ def test_officer_rejects_pm_resubmits_officer_approves_signs_and_the_dossier_ver
     expect(team.locator("tr", has_text="silent-run-4-wards.pdf")).to_contain_text("current")
     expect(team.locator("tr", has_text="alert-volume-source").filter(has_not_text="silent-run-4-wards.pdf")
            ).to_contain_text("superseded")
-    submit_gate(team, "False-positive cost", note="Attached the silent-mode run on all four medical wards (v2).")
+    submit_gate(team, "False-positive cost", note="Attached the silent-mode run on all four medical wards (v2).",
+                response="The silent-mode run now covers all four medical wards.")
     shoot(team, "co-06-pm-resubmitted")
 
     # --- the officer sees the answer and approves every gate ----------------------------------

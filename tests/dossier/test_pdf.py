@@ -82,3 +82,20 @@ def test_an_approved_initiative_without_a_certificate_fails_and_says_what_to_do(
     assert dossier.state == Dossier.State.FAILED
     assert "make_signing_cert" in dossier.error
     assert not dossier.file
+
+
+def test_the_dossier_prints_the_teams_response_to_a_rejection_with_the_decision_that_considered_it(pm, compliance,
+                                                                                                 signing_cert):
+    from healthpm.gates.services import gate_decide, gate_submit
+    from tests.factories import InitiativeFactory, rejected_gate
+
+    initiative = InitiativeFactory(owner=pm, checklist_version=1)
+    gate = rejected_gate(initiative, pm, compliance)
+    gate_submit(gate=gate, by=pm, response="The signed lineage replaces the draft.")
+    gate_decide(gate=gate, by=compliance, decision="approved")
+
+    _, data = export(initiative)
+
+    flat = one_line(pdftotext(data))
+    assert "The lineage document is a draft." in flat
+    assert "The team's response to the previous rejection: The signed lineage replaces the draft." in flat

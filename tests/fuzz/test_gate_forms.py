@@ -26,6 +26,7 @@ from tests.factories import (
     fresh,
     gate_of,
     pdf_bytes,
+    rejected_gate,
     submitted_gate,
     valid_data,
 )
@@ -371,6 +372,33 @@ def test_submit_never_500_and_a_refused_note_is_said(pm, client):
             assert stored.submission_note == form.cleaned_data["note"].strip()
 
         fuzz_request(client, case, body, expect_valid=valid, on_success=submitted_with_note)
+
+    run()
+
+
+def test_resubmit_never_500_and_stores_the_response_as_cleaned(pm, compliance, client):
+    """After a rejection the submit form also takes the response to the reviewer (required)."""
+    initiative = InitiativeFactory(owner=pm)
+    gate = rejected_gate(initiative, pm, compliance, "paper-fallback")
+    rejection = gate.rejection_to_answer()
+    case = FormCase("resubmit", reverse("gates:submit", args=[initiative.slug, gate.key]), pm)
+    base = {"note": "", "response": "The drill minutes are now signed by the unit manager."}
+
+    @fuzz_settings(15)
+    @with_examples([base, {**base, "response": ""}, {**base, "response": " \t\r\n "},
+                    {**base, "response": f"Signed{NUL}"}, {**base, "response": HUGE}, {**base, "response": "a\ud800b"},
+                    {"note": "Ready"}, {**base, "response": [NUL, "Signed"]}])
+    @given(body=mutated(base))
+    def run(body):
+        form = SubmitForm(as_server_sees(body), rejection=rejection)
+        valid = form.is_valid()
+
+        def stored_as_cleaned(outcome: Outcome):
+            stored = Gate.objects.get(pk=gate.pk)
+            assert stored.status == GateStatus.SUBMITTED
+            assert stored.rejection_response == form.cleaned_data["response"].strip()
+
+        fuzz_request(client, case, body, expect_valid=valid, on_success=stored_as_cleaned)
 
     run()
 

@@ -55,3 +55,48 @@ def test_two_officers_deciding_at_once_record_exactly_one_decision(reference_dat
     # Both transactions wrote to the audit chain; it must still be one unbroken chain.
     checked, broken = verify_chain()
     assert broken is None and checked > 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("decision", ["approved", "rejected"])
+def test_a_withdrawal_racing_a_decision_lets_exactly_one_win(reference_data, pm, compliance, decision):
+    """The PM withdraws while an officer decides: one wins, the other is told what happened."""
+    from healthpm.gates.services import gate_withdraw
+
+    gate = submitted_gate(InitiativeFactory(owner=pm), pm)
+    barrier = threading.Barrier(2)
+    outcomes: dict = {}
+
+    def run(name, call):
+        try:
+            fetched = Gate.objects.get(pk=gate.pk)
+            barrier.wait(timeout=10)
+            outcomes[name] = call(fetched)
+        except Exception as exc:
+            outcomes[name] = exc
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=("withdraw", lambda g: gate_withdraw(gate=g, by=pm))),
+        threading.Thread(target=run, args=("decide", lambda g: gate_decide(gate=g, by=compliance, decision=decision,
+                                                                          reason="Concurrent review."))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a transition hung (lock never released?)"
+
+    losers = [o for o in outcomes.values() if isinstance(o, Exception)]
+    assert len(losers) == 1, outcomes
+    assert isinstance(losers[0], WorkflowError), repr(losers[0])
+    final = Gate.objects.get(pk=gate.pk)
+    if isinstance(outcomes["decide"], GateDecision):
+        assert "cannot be withdrawn: it was already" in losers[0].message
+        assert final.status == decision and final.withdrawn_at is None
+    else:
+        assert "was withdrawn by Priya Patel" in losers[0].message
+        assert final.status == GateStatus.IN_PROGRESS and not GateDecision.objects.filter(gate_id=gate.pk).exists()
+    checked, broken = verify_chain()
+    assert broken is None and checked > 0

@@ -75,9 +75,10 @@ def test_editing_a_rejected_gate_returns_it_to_in_progress(pm, compliance):
 def test_a_rejected_gate_can_be_resubmitted(pm, compliance):
     gate = rejected_gate(InitiativeFactory(owner=pm), pm, compliance)
 
-    gate_submit(gate=gate, by=pm, note="Final lineage attached.")
+    gate_submit(gate=gate, by=pm, note="Final lineage attached.", response="The signed lineage replaces the draft.")
 
     assert fresh(gate).status == GateStatus.SUBMITTED
+    assert fresh(gate).rejection_response == "The signed lineage replaces the draft."
 
 
 def test_changing_evidence_of_an_approved_gate_returns_it_to_in_progress(pm, compliance):

@@ -57,7 +57,7 @@ def test_a_rejected_gate_requests_changes_until_resubmitted(pm, compliance):
     gate = rejected_gate(initiative, pm, compliance)
     assert status_of(initiative) == Status.CHANGES_REQUESTED
 
-    gate_submit(gate=gate, by=pm)
+    gate_submit(gate=gate, by=pm, response="The signed lineage replaces the draft.")
 
     assert status_of(initiative) == Status.IN_REVIEW
 

@@ -18,8 +18,9 @@ def link(item, url, *, title, days_ago, expires_in=None, by=None):
     return {"item": item, "url": url, "title": title, "days_ago": days_ago, "expires_in": expires_in, "by": by}
 
 
-def submit(note="", by=None):
-    return ("submit", {"note": note, "by": by})
+def submit(note="", by=None, response=""):
+    """Submit for review; after a rejection `response` is the team's written answer to the reviewer."""
+    return ("submit", {"note": note, "by": by, "response": response})
 
 
 def approve(by, reason=""):

@@ -123,7 +123,8 @@ PRIOR_AUTH = {
                      save(workload(task="Preparing one prior-auth request for submission", before=8.4, after=7.1,
                                    cases=2348, method="ehr_audit_log", clicks=2, seconds=1.5, per_day=180,
                                    roles_before=["registered_nurse"])),
-                     submit("Replaced the survey with an audit-log study (2,210 / 2,348 requests).")],
+                     submit(response="Replaced the survey with an EHR audit-log study: 2,210 requests before and "
+                                     "2,348 after, 4 weeks each, and resaved the times from it (8.4 → 7.1 min).")],
         },
         REGULATORY: {
             "evidence": [doc("counsel-memo", "counsel_memo", "prior-auth-fda-status-memo.pdf", title="Counsel memo: FDA status",

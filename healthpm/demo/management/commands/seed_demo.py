@@ -175,7 +175,8 @@ class Command(BaseCommand):
                 if step == "save":
                     gate_save_data(gate=gate, by=owner, data=resolve(args, gate))
                 elif step == "submit":
-                    gate_submit(gate=gate, by=users[args["by"] or spec["owner"]], note=args["note"])
+                    gate_submit(gate=gate, by=users[args["by"] or spec["owner"]], note=args["note"],
+                                response=args.get("response", ""))
                 elif step == "decide":
                     gate_decide(gate=gate, by=users[args["by"]], decision=args["decision"], reason=args["reason"])
                 elif step == "replace":
