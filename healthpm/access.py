@@ -90,21 +90,55 @@ def require_edit(user, initiative: Initiative) -> None:
         raise PermissionDenied("Only the initiative's owner and collaborators can change it.")
 
 
-def decision_conflict(user, initiative: Initiative) -> str | None:
-    """Why separation of duties bars this user from deciding this initiative, if it does (one query)."""
+def _decision_stake(user, initiative: Initiative) -> str | None:
+    """The stake in the initiative that bars this user from deciding it (separation of duties),
+    if any: "owner", "collaborator", "evidence" or "submitter" (one query)."""
     if user.pk == initiative.owner_id:
-        return "You own this initiative, so you cannot decide its gates or sign it."
+        return "owner"
     stake = Initiative.objects.filter(pk=initiative.pk).values(
         collaborates=Exists(Initiative.collaborators.through.objects.filter(initiative_id=initiative.pk, user_id=user.pk)),
         added_evidence=Exists(Evidence.objects.filter(gate__initiative_id=initiative.pk, author_id=user.pk)),
         submitted=Exists(Gate.objects.filter(initiative_id=initiative.pk, submitted_by_id=user.pk)),
     ).first() or {}
     if stake.get("collaborates"):
-        return "You collaborate on this initiative, so you cannot decide its gates or sign it."
+        return "collaborator"
     if stake.get("added_evidence"):
-        return "You added evidence to this initiative, so you cannot decide its gates or sign it."
+        return "evidence"
     if stake.get("submitted"):
-        return "You submitted a gate of this initiative, so you cannot decide its gates or sign it."
+        return "submitter"
+    return None
+
+
+_CONFLICTS = {
+    "owner": "You own this initiative, so you cannot decide its gates or sign it.",
+    "collaborator": "You collaborate on this initiative, so you cannot decide its gates or sign it.",
+    "evidence": "You added evidence to this initiative, so you cannot decide its gates or sign it.",
+    "submitter": "You submitted a gate of this initiative, so you cannot decide its gates or sign it.",
+}
+_THEIR_CONFLICTS = {
+    "owner": "owns this initiative",
+    "collaborator": "collaborates on this initiative",
+    "evidence": "added evidence to this initiative",
+    "submitter": "submitted a gate of this initiative",
+}
+
+
+def decision_conflict(user, initiative: Initiative) -> str | None:
+    """Why separation of duties bars this user from deciding this initiative, if it does (one query)."""
+    stake = _decision_stake(user, initiative)
+    return _CONFLICTS[stake] if stake else None
+
+
+def reviewer_refusal(user, initiative: Initiative) -> str | None:
+    """Why this user cannot be asked to review the initiative's gates, worded for the owner asking:
+    not an active compliance officer, or barred by the same separation of duties as deciding."""
+    name = roles.printed_name(user)
+    if not (user.is_active and roles.is_compliance(user)):
+        return f"{name} is not an active compliance officer; ask one of the compliance officers listed."
+    stake = _decision_stake(user, initiative)
+    if stake:
+        return (f"{name} {_THEIR_CONFLICTS[stake]}, so separation of duties bars them from deciding its gates; "
+                "ask another compliance officer.")
     return None
 
 
@@ -150,6 +184,34 @@ def can_move_checklist(user, initiative: Initiative) -> bool:
 
 def require_move_checklist(user, initiative: Initiative) -> None:
     require_decide(user, initiative)
+
+
+# --- collaboration: assignment and comments (issue 13) -----------------------------------
+def can_assign(user, initiative: Initiative) -> bool:
+    """The owner assigns the gates to the team and asks a compliance officer to review them."""
+    return user.is_authenticated and user.pk == initiative.owner_id and roles.is_pm(user)
+
+
+def require_assign(user, initiative: Initiative) -> None:
+    if not can_assign(user, initiative):
+        raise PermissionDenied("Only the initiative's owner assigns its gates and requests a reviewer.")
+
+
+def can_comment(user, initiative: Initiative) -> bool:
+    """The team (owner and collaborators) and compliance officers discuss a gate; leadership,
+    other teams and users without a role read the thread only."""
+    return user.is_authenticated and (can_edit(user, initiative) or roles.is_compliance(user))
+
+
+def require_comment(user, initiative: Initiative) -> None:
+    if not can_comment(user, initiative):
+        raise PermissionDenied("Only the initiative's team and compliance officers comment on its gates; "
+                               "you may read the thread.")
+
+
+def can_see_initiative(user, initiative: Initiative) -> bool:
+    """Whether this (other) user may see the initiative: who a mention may notify (one query)."""
+    return user.is_active and Initiative.objects.visible_to(user).filter(pk=initiative.pk).exists()
 
 
 # --- dossiers (SPEC §6) ------------------------------------------------------------------

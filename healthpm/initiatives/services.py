@@ -170,5 +170,6 @@ def initiative_move_checklist(*, initiative: Initiative, by, version: int, reaso
                subject=f"{initiative.title}: now held to checklist v{target.version}", template="checklist_moved",
                context={"initiative": initiative, "by": by, "reason": reason, "version": target.version,
                         "added": [target.gate(key).title for key in added],
-                        "reviewed_again": [target.gate(key).title for key in reviewed_again]})
+                        "reviewed_again": [target.gate(key).title for key in reviewed_again]},
+               link=initiative.get_absolute_url())
     return initiative
