@@ -59,13 +59,25 @@ class Thread:
         return self.earlier[-1].created_at if self.earlier else self.current.created_at
 
 
-def comment_threads(gate) -> list[Thread]:
-    """The gate's comments in the order first posted, each with its earlier versions (one query)."""
+def _threads(comments) -> list[Thread]:
     threads: dict[int, list[Comment]] = {}
-    for comment in Comment.objects.filter(gate=gate).select_related("author").order_by("pk"):
+    for comment in comments:
         threads.setdefault(comment.thread_id, []).append(comment)
     shown = []
     for versions in threads.values():
         versions.sort(key=lambda c: c.version, reverse=True)
         shown.append(Thread(current=versions[0], earlier=versions[1:]))
     return shown
+
+
+def comment_threads(gate) -> list[Thread]:
+    """The gate's comments in the order first posted, each with its earlier versions (one query)."""
+    return _threads(Comment.objects.filter(gate=gate).select_related("author").order_by("pk"))
+
+
+def threads_by_gate(initiative) -> dict[int, list[Thread]]:
+    """Every gate's comment threads of the initiative, by gate id (one query: the dossier)."""
+    by_gate: dict[int, list[Comment]] = {}
+    for comment in Comment.objects.filter(gate__initiative=initiative).select_related("author").order_by("pk"):
+        by_gate.setdefault(comment.gate_id, []).append(comment)
+    return {gate_id: _threads(comments) for gate_id, comments in by_gate.items()}
