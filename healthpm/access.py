@@ -36,7 +36,7 @@ def get_gate_for(user, slug: str, key: str) -> Gate:
     initiative = get_initiative_for(user, slug)
     gate = (
         Gate.objects.filter(initiative=initiative, key=key)
-        .select_related("initiative", "initiative__owner", "submitted_by")
+        .select_related("initiative", "initiative__owner", "submitted_by", "assignee", "requested_reviewer")
         .prefetch_related("evidence__author", "decisions__decided_by")
         .first()
     )
