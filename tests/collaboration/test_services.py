@@ -178,3 +178,15 @@ def test_a_signed_initiative_takes_no_comments_or_assignments(pm, compliance):
         comment_post(gate=gate_of(initiative), by=compliance, body="After the fact")
     with pytest.raises(WorkflowError, match="locked"):
         gate_assign(gate=gate_of(initiative), by=pm, assignee=pm)
+
+
+def test_a_collaborator_who_leaves_the_team_is_unassigned_audited(pm, pm2):
+    from healthpm.initiatives.services import EDITABLE_FIELDS, initiative_update
+
+    initiative = InitiativeFactory(owner=pm, collaborators=[pm2])
+    gate = gate_assign(gate=gate_of(initiative), by=pm, assignee=pm2)
+    initiative_update(initiative=initiative, by=pm, collaborators=[],
+                      fields={f: getattr(initiative, f) for f in EDITABLE_FIELDS})
+    assert Gate.objects.get(pk=gate.pk).assignee is None
+    event = last_event("gate_assigned")
+    assert event.before == {"assignee": "marco"} and event.after == {"assignee": None, "why": "left the team"}
