@@ -69,8 +69,11 @@ def gate_comment_view(request, slug, key):
             messages.error(request, exc.message)
         else:
             request.session.pop(DRAFT_KEY, None)
-            messages.success(request, "Comment edited; the earlier version stays visible." if supersedes
-                             else "Comment posted.")
+            if supersedes and comment.pk == supersedes:
+                messages.info(request, "Nothing changed: the comment already says that.")
+            else:
+                messages.success(request, "Comment edited; the earlier version stays visible." if supersedes
+                                 else "Comment posted.")
             return redirect(f"{gate.get_absolute_url()}#{comment.anchor}")
     else:
         _form_errors(request, form)
