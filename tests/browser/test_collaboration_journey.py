@@ -56,6 +56,13 @@ def test_assign_comment_with_mention_inbox_and_reply(browse, shoot, axe_source, 
     stored = Gate.objects.get(pk=gate.pk)
     assert (stored.assignee, stored.requested_reviewer) == (pm2, compliance)
     shoot(owner, "collab-01-owner-assigns-1280")
+    owner.set_viewport_size(PHONE)
+    owner.click("summary:has-text('Change who fills and who reviews this gate')")
+    expect(owner.locator("#id_reviewer")).to_be_visible()
+    team_box = owner.locator("#gate-team").bounding_box()
+    assert team_box["x"] >= 0 and team_box["x"] + team_box["width"] <= PHONE["width"]
+    shoot(owner, "collab-01b-owner-team-form-390")
+    owner.set_viewport_size({"width": 1280, "height": 900})
     owner.goto(browse.url(initiative.get_absolute_url()))
     expect(owner.locator("tr:has(a:text-is('Paper fallback'))")).to_contain_text("Assigned to Marco Rossi")
 
