@@ -3,6 +3,7 @@
 `{% gate_comments gate %}` (the thread and the comment form)."""
 
 from django import template
+from django.db.models import Q
 
 from healthpm import access
 from healthpm.accounts import roles
@@ -20,8 +21,10 @@ def gate_team(context, gate):
     can_assign = access.can_assign(user, initiative) and not initiative.is_locked
     team, officers = [], []
     if can_assign:
-        team = [initiative.owner, *initiative.collaborators.filter(is_active=True).order_by("first_name", "username")]
-        team = [u for u in team if access.can_edit(u, initiative)]
+        # Who may fill it: the owner and the collaborators who are product managers (access.can_edit), one query.
+        team = sorted(
+            roles.active_members(roles.PRODUCT_MANAGER).filter(Q(pk=initiative.owner_id) | Q(collaborations=initiative)),
+            key=lambda u: (u.pk != initiative.owner_id, u.first_name, u.username))
         for officer in roles.active_members(roles.COMPLIANCE).order_by("first_name", "username"):
             officers.append((officer, access.reviewer_refusal(officer, initiative)))
     return {"gate": gate, "initiative": initiative, "can_assign": can_assign, "team": team, "officers": officers,
