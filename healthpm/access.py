@@ -36,7 +36,7 @@ def get_gate_for(user, slug: str, key: str) -> Gate:
     initiative = get_initiative_for(user, slug)
     gate = (
         Gate.objects.filter(initiative=initiative, key=key)
-        .select_related("initiative", "initiative__owner", "submitted_by")
+        .select_related("initiative", "initiative__owner", "submitted_by", "assignee", "requested_reviewer")
         .prefetch_related("evidence__author", "decisions__decided_by")
         .first()
     )
@@ -107,13 +107,14 @@ def require_withdraw(user, initiative: Initiative) -> None:
 
 
 # The separation-of-duties rule (SPEC §1): each stake a user can hold in an initiative, in the
-# order a refusal names them, with the plain words that say why it bars them from deciding.
-# One initiative (decision_conflict) and a whole review queue (stake_annotations) ask this same rule.
+# order a refusal names them, with the words that say it to them and to someone asking about them.
+# One initiative (decision_conflict, reviewer_refusal) and a whole review queue
+# (stake_annotations) ask this same rule.
 STAKES = (
-    ("owns", "You own this initiative, so you cannot decide its gates or sign it."),
-    ("collaborates", "You collaborate on this initiative, so you cannot decide its gates or sign it."),
-    ("added_evidence", "You added evidence to this initiative, so you cannot decide its gates or sign it."),
-    ("submitted", "You submitted a gate of this initiative, so you cannot decide its gates or sign it."),
+    ("owns", "You own this initiative", "owns this initiative"),
+    ("collaborates", "You collaborate on this initiative", "collaborates on this initiative"),
+    ("added_evidence", "You added evidence to this initiative", "added evidence to this initiative"),
+    ("submitted", "You submitted a gate of this initiative", "submitted a gate of this initiative"),
 )
 
 
@@ -129,9 +130,14 @@ def stake_annotations(user, initiative_ref: str = "pk") -> dict:
     }
 
 
+def _first_stake(stakes) -> tuple[str, str, str] | None:
+    return next((stake for stake in STAKES if stakes.get(stake[0])), None)
+
+
 def conflict_from(stakes) -> str | None:
     """The reason the first stake held bars deciding (`stakes` maps STAKES names to booleans)."""
-    return next((reason for name, reason in STAKES if stakes.get(name)), None)
+    stake = _first_stake(stakes)
+    return f"{stake[1]}, so you cannot decide its gates or sign it." if stake else None
 
 
 def without_stake(user, initiative_ref: str = "initiative_id") -> list:
@@ -139,12 +145,29 @@ def without_stake(user, initiative_ref: str = "initiative_id") -> list:
     return [~condition for condition in stake_annotations(user, initiative_ref).values()]
 
 
+def _stakes(user, initiative: Initiative) -> dict:
+    """The user's stakes in one initiative (one query; none for the owner)."""
+    if user.pk == initiative.owner_id:
+        return {"owns": True}
+    return Initiative.objects.filter(pk=initiative.pk).values(**stake_annotations(user)).first() or {}
+
+
 def decision_conflict(user, initiative: Initiative) -> str | None:
     """Why separation of duties bars this user from deciding this initiative, if it does (one query)."""
-    if user.pk == initiative.owner_id:
-        return conflict_from({"owns": True})
-    stake = Initiative.objects.filter(pk=initiative.pk).values(**stake_annotations(user)).first() or {}
-    return conflict_from(stake)
+    return conflict_from(_stakes(user, initiative))
+
+
+def reviewer_refusal(user, initiative: Initiative) -> str | None:
+    """Why this user cannot be asked to review the initiative's gates, worded for the owner asking:
+    not an active compliance officer, or barred by the same separation of duties as deciding."""
+    name = roles.printed_name(user)
+    if not (user.is_active and roles.is_compliance(user)):
+        return f"{name} is not an active compliance officer; ask one of the compliance officers listed."
+    stake = _first_stake(_stakes(user, initiative))
+    if stake:
+        return (f"{name} {stake[2]}, so separation of duties bars them from deciding its gates; "
+                "ask another compliance officer.")
+    return None
 
 
 def can_decide(user, initiative: Initiative) -> bool:
@@ -189,6 +212,34 @@ def can_move_checklist(user, initiative: Initiative) -> bool:
 
 def require_move_checklist(user, initiative: Initiative) -> None:
     require_decide(user, initiative)
+
+
+# --- collaboration: assignment and comments (issue 13) -----------------------------------
+def can_assign(user, initiative: Initiative) -> bool:
+    """The owner assigns the gates to the team and asks a compliance officer to review them."""
+    return user.is_authenticated and user.pk == initiative.owner_id and roles.is_pm(user)
+
+
+def require_assign(user, initiative: Initiative) -> None:
+    if not can_assign(user, initiative):
+        raise PermissionDenied("Only the initiative's owner assigns its gates and requests a reviewer.")
+
+
+def can_comment(user, initiative: Initiative) -> bool:
+    """The team (owner and collaborators) and compliance officers discuss a gate; leadership,
+    other teams and users without a role read the thread only."""
+    return user.is_authenticated and (can_edit(user, initiative) or roles.is_compliance(user))
+
+
+def require_comment(user, initiative: Initiative) -> None:
+    if not can_comment(user, initiative):
+        raise PermissionDenied("Only the initiative's team and compliance officers comment on its gates; "
+                               "you may read the thread.")
+
+
+def can_see_initiative(user, initiative: Initiative) -> bool:
+    """Whether this (other) user may see the initiative: who a mention may notify (one query)."""
+    return user.is_active and Initiative.objects.visible_to(user).filter(pk=initiative.pk).exists()
 
 
 # --- dossiers (SPEC §6) ------------------------------------------------------------------

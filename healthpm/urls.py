@@ -15,9 +15,11 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("initiatives/", include("healthpm.initiatives.urls")),
     path("initiatives/<slug:slug>/gates/", include("healthpm.gates.urls")),
+    path("initiatives/<slug:slug>/gates/", include("healthpm.collaboration.urls")),
     path("initiatives/<slug:slug>/", include("healthpm.approvals.urls")),
     path("dashboard/", include("healthpm.dashboard.urls")),
     path("reviews/", include("healthpm.reviews.urls")),
+    path("inbox/", include("healthpm.notifications.urls")),
     path("", include("healthpm.dossier.urls")),
     path("admin/", admin.site.urls),
 ]

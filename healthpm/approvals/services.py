@@ -1,6 +1,7 @@
 """The final signed launch decision and reopening (SPEC §2, §5)."""
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from healthpm import access
@@ -104,7 +105,8 @@ def _sign(initiative: Initiative, *, by, meaning: str, statement: str) -> Signat
     leaders = roles.active_members(roles.LEADERSHIP)
     notify([initiative.owner, *initiative.collaborators.all(), *leaders],
            subject=f"Final decision: {initiative.title} — {signature.get_meaning_display()}",
-           template="final_decision", context={"initiative": initiative, "signature": signature})
+           template="final_decision", context={"initiative": initiative, "signature": signature},
+           link=reverse("approvals:approval", args=[initiative.slug]))
     return signature
 
 
@@ -132,5 +134,6 @@ def initiative_reopen(*, initiative: Initiative, by, reason: str) -> Initiative:
                after={"status": initiative.status, "reason": reason})
         notify([initiative.owner, *initiative.collaborators.all()],
                subject=f"Reopened: {initiative.title}", template="reopened",
-               context={"initiative": initiative, "reason": reason, "by": by})
+               context={"initiative": initiative, "reason": reason, "by": by},
+               link=reverse("approvals:approval", args=[initiative.slug]))
     return initiative

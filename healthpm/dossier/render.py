@@ -30,6 +30,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from healthpm.accounts import roles
 from healthpm.audit.models import AuditEvent
+from healthpm.collaboration.models import threads_by_gate
 from healthpm.gates.context import evaluation_context
 from healthpm.gates.models import Gate
 from healthpm.gates.report import gate_report
@@ -115,6 +116,9 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
     report the gate page shows (healthpm.gates.report)."""
     ctx = evaluation_context()
     sections = [gate_report(gate, ctx) for gate in Gate.objects.of_initiative(initiative)]
+    threads = threads_by_gate(initiative)
+    for section in sections:  # printed under the gate's decisions (templates/pdf/_gate.html)
+        section.gate.comment_threads = threads.get(section.gate.pk, [])
     register = [{"e": row.evidence, "gate": section.gate, "item": row.item_label, "state": row.state}
                 for section in sections for row in section.evidence]
     signatures = list(initiative.signatures.select_related("signer", "voided_by").order_by("signed_at", "pk"))

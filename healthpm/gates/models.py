@@ -27,7 +27,7 @@ class GateQuerySet(models.QuerySet):
         """The initiative's gates in order, with evidence and decisions loaded and the
         initiative attached, so evaluating all of them costs a fixed number of queries."""
         gates = list(
-            self.filter(initiative=initiative).order_by("order").select_related("submitted_by").prefetch_related(
+            self.filter(initiative=initiative).order_by("order").select_related("submitted_by", "assignee").prefetch_related(
                 models.Prefetch("evidence", queryset=Evidence.objects.select_related("author")),
                 models.Prefetch("decisions", queryset=GateDecision.objects.select_related("decided_by")),
             )
@@ -59,6 +59,12 @@ class Gate(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
+    # Who on the team fills the gate, and which compliance officer the owner asks to review it
+    # (a request: any officer without a conflict may still decide). healthpm.collaboration sets them.
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="assigned_gates")
+    requested_reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                           related_name="requested_reviews")
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = GateQuerySet.as_manager()

@@ -75,6 +75,14 @@ def initiative_update(*, initiative: Initiative, by, fields: dict, owner=None, c
         _check_team(initiative.owner, team)
         initiative.save()
         initiative.collaborators.set(team)
+        # Whoever left the team no longer fills its gates (assignments: healthpm.collaboration).
+        left = (Gate.objects.filter(initiative=initiative, assignee__isnull=False)
+                .exclude(assignee__in=[initiative.owner_id, *(u.pk for u in team)]).select_related("assignee"))
+        for gate in left:
+            gate.initiative = initiative
+            record("gate_assigned", actor=by, obj=gate, initiative=initiative,
+                   before={"assignee": gate.assignee.get_username()}, after={"assignee": None, "why": "left the team"})
+        left.update(assignee=None)
         after = initiative.snapshot()
         if after != before:
             changed = {k for k in after if after[k] != before[k]}
@@ -170,5 +178,6 @@ def initiative_move_checklist(*, initiative: Initiative, by, version: int, reaso
                subject=f"{initiative.title}: now held to checklist v{target.version}", template="checklist_moved",
                context={"initiative": initiative, "by": by, "reason": reason, "version": target.version,
                         "added": [target.gate(key).title for key in added],
-                        "reviewed_again": [target.gate(key).title for key in reviewed_again]})
+                        "reviewed_again": [target.gate(key).title for key in reviewed_again]},
+               link=initiative.get_absolute_url())
     return initiative

@@ -28,8 +28,9 @@ def initiative_list(request):
     mine = visible.involving(request.user)
     if scope == "mine" and not mine.exists():
         scope = "all"  # compliance and leadership own nothing: show them everything
+    base = {"mine": mine, "assigned": visible.filter(gates__assignee=request.user).distinct()}.get(scope, visible)
     qs = (
-        (mine if scope == "mine" else visible)
+        base
         .select_related("owner")
         .prefetch_related("gates")
         .annotate(approved_gates=Count("gates", filter=Q(gates__status=GateStatus.APPROVED), distinct=True))

@@ -19,9 +19,15 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+    # The in-app inbox: where the entry leads (a site path: the gate, the decision, the comment)
+    # and when its recipient marked it read.
+    link = models.CharField(max_length=500, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        # The unread badge on every page counts (recipient, read_at IS NULL): an index, not a scan.
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_inbox")]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient}"

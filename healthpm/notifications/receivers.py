@@ -14,11 +14,13 @@ from .services import notify
 def _gate_submitted(sender, *, gate, initiative, by, **kwargs):
     reviewers = [u for u in roles.active_members(roles.COMPLIANCE) if access.decision_conflict(u, initiative) is None]
     notify(reviewers, subject=f"Review requested: {gate.title} — {initiative.title}",
-           template="gate_submitted", context={"gate": gate, "initiative": initiative, "by": by})
+           template="gate_submitted", context={"gate": gate, "initiative": initiative, "by": by},
+           link=gate.get_absolute_url())
 
 
 @receiver(gate_decided, dispatch_uid="notify_gate_decided")
 def _gate_decided(sender, *, gate, initiative, decision, **kwargs):
     team = [initiative.owner, *initiative.collaborators.all()]
     notify(team, subject=f"{gate.title} {decision.get_decision_display().lower()} — {initiative.title}",
-           template="gate_decided", context={"gate": gate, "initiative": initiative, "decision": decision})
+           template="gate_decided", context={"gate": gate, "initiative": initiative, "decision": decision},
+           link=f"{gate.get_absolute_url()}#decision-{decision.pk}")

@@ -86,6 +86,7 @@ def send_reminders(*, today: date | None = None) -> ReminderReport:
                 subject=f"Evidence expires in {days_left} day{'s' if days_left != 1 else ''}: "
                         f"{evidence.display_name} — {initiative.title}",
                 template="reminder_evidence_expiring", dedupe_key=f"expiry:{evidence.pk}:{bucket}",
+                link=f"{evidence.gate.get_absolute_url()}#evidence-{evidence.pk}",
                 context={"evidence": evidence, "gate": evidence.gate, "initiative": initiative,
                          "days_left": days_left},
             )
@@ -106,7 +107,7 @@ def send_reminders(*, today: date | None = None) -> ReminderReport:
                 sent = notify(
                     [initiative.owner, *officers],
                     subject=f"{deadline.subject} — {initiative.title}",
-                    template="reminder_lapsed",
+                    template="reminder_lapsed", link=gate.get_absolute_url(),
                     dedupe_key=f"{deadline.kind}:{initiative.pk}:{deadline.ref}",
                     context={"deadline": deadline, "gate": gate, "initiative": initiative},
                 )

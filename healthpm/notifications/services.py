@@ -11,12 +11,17 @@ from healthpm.core.tasks import enqueue_on_commit
 from .models import Notification
 
 
-def notify(recipients: Iterable, *, subject: str, template: str, context: dict, dedupe_key: str | None = None) -> list[Notification]:
+def notify(recipients: Iterable, *, subject: str, template: str, context: dict, link: str,
+           dedupe_key: str | None = None) -> list[Notification]:
     """Write one outbox row per recipient with an address and send them after commit.
 
     `template` names a pair `notifications/<template>.txt` / `.html`; the context gets
-    `recipient` and `site_url`. With a dedupe_key, a reminder already queued is skipped.
+    `recipient` and `site_url`. `link` is the site path of exactly what the message is about
+    (the gate, the decision, the comment): the in-app inbox entry leads there. With a
+    dedupe_key, a reminder already queued is skipped.
     """
+    if not link.startswith("/") or link.startswith("//"):
+        raise ValueError(f"notify(link=…) takes a path on this site, not {link!r}")
     created = []
     for recipient in {r.pk: r for r in recipients if r is not None and r.email}.values():
         ctx = {**context, "recipient": recipient, "site_url": settings.SITE_URL.rstrip("/")}
@@ -29,6 +34,7 @@ def notify(recipients: Iterable, *, subject: str, template: str, context: dict, 
             body_text=render_to_string(f"notifications/{template}.txt", ctx),
             body_html=render_to_string(f"notifications/{template}.html", ctx),
             dedupe_key=key,
+            link=link,
         )
         try:
             # A savepoint: two reminder runs racing on one key must not break the caller's transaction.

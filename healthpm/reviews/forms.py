@@ -5,13 +5,15 @@ from healthpm.initiatives.models import ClinicalArea
 
 
 class QueueFilterForm(forms.Form):
-    """Filters of the review queue. (An "assigned to me" filter needs the requested-reviewer
-    field of gate assignment, which this branch does not have yet.)"""
+    """Filters of the review queue; "assigned to me" keeps the gates whose owner asked this
+    officer to review them (Gate.requested_reviewer)."""
 
     clinical_area = forms.ChoiceField(required=False, choices=[("", "Every clinical area"), *ClinicalArea.choices],
                                       widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     gate = forms.ChoiceField(required=False, label="Gate",
                              widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    mine = forms.BooleanField(required=False, label="Assigned to me",
+                              widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -21,5 +23,6 @@ class QueueFilterForm(forms.Form):
     def filters(self) -> dict[str, str]:
         """The valid filters (an unknown value is ignored, and the form shows why)."""
         if not self.is_bound or not self.is_valid():
-            return {"clinical_area": "", "gate_key": ""}
-        return {"clinical_area": self.cleaned_data["clinical_area"], "gate_key": self.cleaned_data["gate"]}
+            return {"clinical_area": "", "gate_key": "", "mine": False}
+        return {"clinical_area": self.cleaned_data["clinical_area"], "gate_key": self.cleaned_data["gate"],
+                "mine": self.cleaned_data["mine"]}

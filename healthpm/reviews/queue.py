@@ -93,7 +93,8 @@ def submitted_gates(user):
     )
 
 
-def review_queue(user, *, clinical_area: str = "", gate_key: str = "", now: datetime | None = None) -> ReviewQueue:
+def review_queue(user, *, clinical_area: str = "", gate_key: str = "", mine: bool = False,
+                 now: datetime | None = None) -> ReviewQueue:
     now = now or timezone.now()
     today = timezone.localdate(now)
     sla = sla_working_days()
@@ -102,6 +103,8 @@ def review_queue(user, *, clinical_area: str = "", gate_key: str = "", now: date
         gates = gates.filter(initiative__clinical_area=clinical_area)
     if gate_key:
         gates = gates.filter(key=gate_key)
+    if mine:
+        gates = gates.filter(requested_reviewer=user)
     decidable, barred = [], []
     for gate in gates:
         try:
@@ -114,7 +117,7 @@ def review_queue(user, *, clinical_area: str = "", gate_key: str = "", now: date
         row = QueueRow(
             gate=gate, submitted_at=gate.submitted_at, waiting=waiting_words(gate.submitted_at, now, worked),
             working_days=worked, due=due, overdue=today > due, change=change_words(gate, today),
-            conflict=access.conflict_from({name: getattr(gate, name) for name, _ in access.STAKES}),
+            conflict=access.conflict_from({name: getattr(gate, name) for name, *_ in access.STAKES}),
         )
         (barred if row.conflict else decidable).append(row)
     return ReviewQueue(decidable=decidable, barred=barred)

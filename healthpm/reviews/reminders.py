@@ -11,6 +11,7 @@ run the same day, or a re-delivered task, sends nothing new; the next day's dige
 from datetime import date, datetime, time
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from healthpm.accounts import roles
@@ -34,7 +35,7 @@ def send_overdue_review_digests(*, today: date | None = None) -> int:
                 [officer],
                 subject=f"{len(overdue)} review{'s' if len(overdue) != 1 else ''} overdue — decide within "
                         f"{sla_working_days()} working days",
-                template="reminder_overdue_reviews", dedupe_key=f"overdue-reviews:{today.isoformat()}",
+                template="reminder_overdue_reviews", link=reverse("reviews:queue"), dedupe_key=f"overdue-reviews:{today.isoformat()}",
                 context={"rows": overdue, "sla_days": sla_working_days(), "today": today},
             )
         queued += len(sent)

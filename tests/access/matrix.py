@@ -244,6 +244,10 @@ def fill_params(case: Case, world: World) -> dict[str, str]:
             values[param] = str(world.evidence[case.target].pk)
         elif param == "version":
             values[param] = str(world.dossiers[case.target].version)
+        elif param == "notification_id":  # an inbox entry of the owner's (a gate decided on the approved one)
+            from healthpm.notifications.models import Notification
+
+            values[param] = str(Notification.objects.filter(recipient=world.users["owner"]).order_by("pk").first().pk)
         elif param == "content_type_id":  # admin "view on site"
             values[param] = str(ContentType.objects.get_for_model(world.initiatives["approved"]).pk)
         elif param in ("object_id", "id") and route.startswith("admin/r/"):
@@ -315,6 +319,7 @@ def snapshot() -> dict:
 
     from healthpm.approvals.models import Signature
     from healthpm.audit.models import AuditEvent
+    from healthpm.collaboration.models import Comment
     from healthpm.dossier.models import Dossier
     from healthpm.gates.models import Evidence, Gate, GateDecision, ProxyVariable, SourceSystem
     from healthpm.initiatives.models import Initiative
@@ -328,7 +333,8 @@ def snapshot() -> dict:
     return {
         "initiatives": rows(Initiative, "status", "title", "owner_id", "updated_at"),
         "teams": sorted(Initiative.collaborators.through.objects.values_list("initiative_id", "user_id")),
-        "gates": rows(Gate, "status", "data", "submitted_by_id", "updated_at"),
+        "gates": rows(Gate, "status", "data", "submitted_by_id", "assignee_id", "requested_reviewer_id", "updated_at"),
+        "comments": rows(Comment, "superseded_at"),
         "evidence": rows(Evidence, "superseded_at"),
         "decisions": rows(GateDecision, "voided_at"),
         "signatures": rows(Signature, "voided_at"),
@@ -339,6 +345,6 @@ def snapshot() -> dict:
         "source_systems": rows(SourceSystem),
         "proxy_variables": rows(ProxyVariable),
         "audit_events": AuditEvent.objects.count(),
-        "notifications": Notification.objects.count(),
+        "notifications": rows(Notification, "read_at"),
         "admin_log": LogEntry.objects.count(),
     }

@@ -123,6 +123,30 @@ gates:preview@review               POST    login  ok        ok        forbidden 
 gates:preview@approved             GET     login  method    method    method    method    method    method    method    method
 gates:preview@approved             POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
 
+# Collaboration (issue 13): the owner assigns a gate and asks for a reviewer (an empty form
+# unassigns; on a signed initiative the refusal is said on the gate page); the team and compliance
+# comment (an empty comment is sent back to the gate with its error); leadership only reads.
+collaboration:assign@draft         GET     login  method    method    method    method    method    method    method    method
+collaboration:assign@draft         POST    login  ok        forbidden hidden    forbidden forbidden forbidden forbidden hidden
+collaboration:assign@review        GET     login  method    method    method    method    method    method    method    method
+collaboration:assign@review        POST    login  ok        forbidden forbidden forbidden forbidden forbidden forbidden hidden
+collaboration:assign@approved      GET     login  method    method    method    method    method    method    method    method
+collaboration:assign@approved      POST    login  ok        forbidden forbidden forbidden forbidden forbidden forbidden hidden
+collaboration:comment@draft        GET     login  method    method    method    method    method    method    method    method
+collaboration:comment@draft        POST    login  ok        ok        hidden    ok        ok        forbidden forbidden hidden
+collaboration:comment@review       GET     login  method    method    method    method    method    method    method    method
+collaboration:comment@review       POST    login  ok        ok        forbidden ok        ok        forbidden forbidden hidden
+collaboration:comment@approved     GET     login  method    method    method    method    method    method    method    method
+collaboration:comment@approved     POST    login  ok        ok        forbidden ok        ok        forbidden forbidden hidden
+
+# The inbox: everyone signed in has one; an entry (here the owner's) is the recipient's alone.
+notifications:inbox                GET     login  ok        ok        ok        ok        ok        ok        ok        ok
+notifications:inbox                POST    login  method    method    method    method    method    method    method    method
+notifications:read                 GET     login  method    method    method    method    method    method    method    method
+notifications:read                 POST    login  ok        hidden    hidden    hidden    hidden    hidden    hidden    hidden
+notifications:read_all             GET     login  method    method    method    method    method    method    method    method
+notifications:read_all             POST    login  ok        ok        ok        ok        ok        ok        ok        ok
+
 # Final decision: only an officer without a stake signs or reopens (the empty reopen form
 # sends the officer back to the approval page with its error).
 approvals:approval@draft           GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden

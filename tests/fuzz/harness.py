@@ -30,6 +30,7 @@ from django.http import QueryDict
 from healthpm.approvals.models import Signature
 from healthpm.audit.models import AuditEvent
 from healthpm.audit.services import verify_chain
+from healthpm.collaboration.models import Comment
 from healthpm.dashboard.models import BaaFact, PortfolioFacts, ReviewTime
 from healthpm.dossier.models import Dossier
 from healthpm.gates.models import Evidence, Gate, GateDecision
@@ -109,6 +110,7 @@ def snapshot() -> dict[str, Any]:
         "decisions": GateDecision.objects.values(),
         "signatures": Signature.objects.values(),
         "notifications": Notification.objects.values(),
+        "comments": Comment.objects.values(),
         "dossiers": Dossier.objects.values(),
         "facts": PortfolioFacts.objects.values(),
         "baa_facts": BaaFact.objects.values(),

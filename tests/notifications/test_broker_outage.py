@@ -61,7 +61,8 @@ def test_each_row_is_handed_over_on_its_own_so_one_refusal_leaves_the_others_que
     gate = gate_of(InitiativeFactory(owner=pm), "auditable-inputs")
     with django_capture_on_commit_callbacks(execute=True):
         notes = notify([pm, pm2, compliance], subject="Review requested", template="gate_submitted",
-                       context={"gate": gate, "initiative": gate.initiative, "by": pm})
+                       context={"gate": gate, "initiative": gate.initiative, "by": pm},
+                       link=gate.get_absolute_url())
 
     refused, *others = [n.pk for n in notes]
     assert tried == [refused, *others] and queued == others and len(others) == 2

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from healthpm.collaboration.services import gate_request_reviewer
 from healthpm.gates.services import gate_save_data, gate_submit, gate_withdraw
 from healthpm.initiatives.models import ClinicalArea
 from healthpm.reviews.queue import review_queue, waiting_count
@@ -127,6 +128,14 @@ def test_filters_by_clinical_area_and_gate(three, compliance, login):
     # An unknown filter value is said, and the whole queue shown.
     assert len(nonsense.context["queue"].decidable) == 3
     assert "Select a valid choice" in nonsense.content.decode()
+
+
+def test_assigned_to_me_keeps_the_gates_the_owner_asked_this_officer_to_review(three, pm, compliance, login):
+    gate_request_reviewer(gate=gate_of(three["later"], "paper-fallback"), by=pm, reviewer=compliance)
+    with at(4):
+        mine = login(compliance).get(URL, {"mine": "on"}).context["queue"]
+
+    assert _rows(mine.decidable) == [("Later sepsis", "paper-fallback")]
 
 
 @pytest.mark.parametrize("day, overdue", [(9, False), (10, True)])

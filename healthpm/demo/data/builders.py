@@ -31,6 +31,16 @@ def reject(by, reason):
     return ("decide", {"by": by, "decision": "rejected", "reason": reason})
 
 
+def comment(by, body):
+    """A comment on the gate's thread (an @username mention notifies that person)."""
+    return ("comment", {"by": by, "body": body})
+
+
+def assign(to=None, reviewer=None):
+    """The owner gives the gate to a team member and may ask a compliance officer to review it."""
+    return ("assign", {"to": to, "reviewer": reviewer})
+
+
 def replace(evidence):
     """Supersede the current evidence of the same item with a new version."""
     return ("replace", evidence)

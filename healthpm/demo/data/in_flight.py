@@ -12,9 +12,11 @@ from .builders import (
     BaaOf,
     DETECTION,
     approve,
+    assign,
     baa_doc,
     burden,
     cds,
+    comment,
     doc,
     drill_doc,
     fallback,
@@ -101,7 +103,14 @@ PRIOR_AUTH = {
             ],
             "data": fallback(owner="Director of Utilisation Management", notification="Integration-engine heartbeat page "
                              "and a Teams message to the UM lead", drill_days_ago=150, replay_ref="Payer portal outage 2025-06"),
-            "flow": [submit("Drill passed five months ago; waiting for compliance.")],
+            "flow": [assign(to="pm2", reviewer="compliance2"),
+                     submit("Drill passed five months ago; waiting for compliance."),
+                     comment("compliance2", "@pm2 The drill report lists the payer-portal outage as a replayed edge "
+                                            "case. Was the paper checklist actually used to prepare requests that "
+                                            "morning, or only read through? I need to know before I decide."),
+                     comment("pm2", "@compliance2 It was used: the UM office prepared 37 requests from the paper "
+                                    "checklist that morning and escalated two under the 72-hour rule. The tally sheet "
+                                    "is on page 2 of the drill report.")],
         },
         LOAD: {
             "evidence": [doc("time-on-task-study", "cognitive_load_study", "prior-auth-um-survey.pdf",
@@ -238,7 +247,12 @@ NO_SHOW = {
                                           "walk-through only: no one worked the paper call list with live patients. The "
                                           "paper checklist also omits the transport-offer decision the model drives for "
                                           "patients flagged by ZIP code. Approve the procedure, add the transport decision "
-                                          "to PA-7 and run a live drill on one clinic day.")],
+                                          "to PA-7 and run a live drill on one clinic day."),
+                     comment("pm", "@compliance For the live drill: is one clinic day at Eastside enough, or do you "
+                                   "need one per site?"),
+                     comment("compliance", "@pm One clinic day is enough if it is a Monday session (the heaviest "
+                                           "rebooking load) and the transport offer is worked live from the paper "
+                                           "list. Attach the call tally with the drill record.")],
         },
         LOAD: {
             "evidence": [doc("time-on-task-study", "cognitive_load_study", "no-show-time-on-task.pdf",

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from healthpm.accounts import roles
 from healthpm.approvals.services import initiative_sign
+from healthpm.collaboration.services import comment_post, gate_assign, gate_request_reviewer
 from healthpm.core.errors import WorkflowError
 from healthpm.demo import data as demo_data
 from healthpm.demo import files as demo_files
@@ -179,6 +180,12 @@ class Command(BaseCommand):
                                 response=args.get("response", ""))
                 elif step == "decide":
                     gate_decide(gate=gate, by=users[args["by"]], decision=args["decision"], reason=args["reason"])
+                elif step == "comment":
+                    comment_post(gate=gate, by=users[args["by"]], body=args["body"])
+                elif step == "assign":
+                    gate_assign(gate=gate, by=owner, assignee=users[args["to"]] if args["to"] else None)
+                    gate_request_reviewer(gate=gate, by=owner,
+                                          reviewer=users[args["reviewer"]] if args["reviewer"] else None)
                 elif step == "replace":
                     current = (Evidence.objects.filter(gate=gate, item_key=args["item"], superseded_at__isnull=True)
                                .order_by("-pk").first())
