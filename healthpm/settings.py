@@ -209,13 +209,16 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login lockout (django-axes): AXES_FAILURE_LIMIT failures lock for AXES_COOLOFF_MINUTES both
-# the username (guessing one account from many addresses) and the client address (spraying
-# many accounts from one). Behind a proxy, set HEALTHPM_TRUST_X_FORWARDED_FOR so the address
-# is the client's, not the proxy's that everyone shares. Failures and lockouts are audited.
+# Login lockout (django-axes): AXES_FAILURE_LIMIT failures lock the username for
+# AXES_COOLOFF_MINUTES (guessing one account from many addresses), counted per username and per
+# username + address. Never by address alone: a nursing station's workstations share one
+# address, and one user's typos must not lock the whole ward out. An administrator unlocks
+# from the admin site (Access attempts → "Unlock sign-in", audited as login_unlocked). Behind a
+# proxy, set HEALTHPM_TRUST_X_FORWARDED_FOR so the address is the client's. Failures and
+# lockouts are audited.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "healthpm.audit.middleware.client_ip"
