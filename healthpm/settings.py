@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "healthpm.core.context_processors.roles",
+                "healthpm.accounts.context_processors.idle_logout",
             ],
         },
     },
@@ -174,6 +175,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Automatic logoff after inactivity (HIPAA §164.312(a)(2)(iii)); healthpm/accounts/middleware.py.
 HEALTHPM_IDLE_LOGOUT_SECONDS = env_int("HEALTHPM_IDLE_LOGOUT_SECONDS", 15 * 60)
+# The page warns this long before and offers to stay signed in (static/js/idle.js).
+HEALTHPM_IDLE_WARNING_SECONDS = env_int("HEALTHPM_IDLE_WARNING_SECONDS", 2 * 60)
 CSRF_COOKIE_HTTPONLY = False
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

@@ -44,6 +44,9 @@ password_change                    GET     login  ok        ok        ok        
 password_change                    POST    login  ok        ok        ok        ok        ok        ok        ok        ok
 password_change_done               GET     login  ok        ok        ok        ok        ok        ok        ok        ok
 password_change_done               POST    login  method    method    method    method    method    method    method    method
+# "Stay signed in" on the idle-logout warning: any signed-in user, POST only.
+keep_alive                         GET     login  method    method    method    method    method    method    method    method
+keep_alive                         POST    login  ok        ok        ok        ok        ok        ok        ok        ok
 
 # Initiatives: PMs create; a draft is hidden from other teams and from users without a role.
 initiatives:list                   GET     login  ok        ok        ok        ok        ok        ok        ok        ok
