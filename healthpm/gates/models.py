@@ -22,6 +22,16 @@ class GateStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+# A gate's status as a symbol and words (initiative list chips, gate tabs): never colour alone.
+GATE_STATUS_SIGNS = {
+    GateStatus.APPROVED: ("✔", "approved"),
+    GateStatus.SUBMITTED: ("…", "submitted, waiting for review"),
+    GateStatus.REJECTED: ("✘", "rejected"),
+    GateStatus.IN_PROGRESS: ("◐", "in progress"),
+    GateStatus.NOT_STARTED: ("○", "not started"),
+}
+
+
 class GateQuerySet(models.QuerySet):
     def of_initiative(self, initiative) -> list["Gate"]:
         """The initiative's gates in order, with evidence and decisions loaded and the

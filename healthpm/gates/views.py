@@ -13,7 +13,7 @@ from healthpm.core.errors import WorkflowError
 from .context import evaluation_context
 from .definitions.base import GateDefinition
 from .forms import DecisionForm, EvidenceForm, ExceptionForm, SubmitForm
-from .models import Gate, GateStatus
+from .models import GATE_STATUS_SIGNS, Gate, GateStatus
 from .report import gate_report
 from .services import evidence_add, gate_decide, gate_record_exception, gate_save_data, gate_submit, with_officer_data
 
@@ -69,9 +69,15 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
         "exceptable": _exceptable(report, can_decide=can_decide),
         "exception_form": exception_form or ExceptionForm(),
         "next_gate": gate.checklist.next_after(gate.key),
-        "gate_nav": gate.checklist.gates,
+        "gate_nav": _gate_nav(gate),
     }
     return render(request, "gates/detail.html", context, status=status)
+
+
+def _gate_nav(gate: Gate) -> list[tuple]:
+    """The gate tabs: each gate of the checklist with its status symbol and words (one query)."""
+    statuses = dict(Gate.objects.filter(initiative_id=gate.initiative_id).values_list("key", "status"))
+    return [(d, *GATE_STATUS_SIGNS.get(statuses.get(d.key), ("", ""))) for d in gate.checklist.gates]
 
 
 def _prefilled_form(gate: Gate, ctx):

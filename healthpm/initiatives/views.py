@@ -14,6 +14,7 @@ from healthpm.gates.context import evaluation_context
 from healthpm.gates.models import Gate, GateStatus
 from healthpm.gates.report import gate_report
 
+from . import listing
 from .forms import InitiativeForm, MoveChecklistForm
 from .models import Initiative, Status
 from .progress import next_step
@@ -28,19 +29,21 @@ def initiative_list(request):
     mine = visible.involving(request.user)
     if scope == "mine" and not mine.exists():
         scope = "all"  # compliance and leadership own nothing: show them everything
-    qs = (
-        (mine if scope == "mine" else visible)
-        .select_related("owner")
-        .prefetch_related("gates")
-        .annotate(approved_gates=Count("gates", filter=Q(gates__status=GateStatus.APPROVED), distinct=True))
-        .order_by("title")
-    )
+    text = request.GET.get("q", "").strip()[:200]
     status = request.GET.get("status", "")
-    if status in Status.values:
-        qs = qs.filter(status=status)
+    sort, descending = listing.parse_sort(request.GET.get("sort"))
+    qs = listing.rows(mine if scope == "mine" else visible, text=text, status=status, sort=sort,
+                      descending=descending)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    rows = []
+    for initiative in page:
+        chips = listing.gate_chips(initiative)
+        rows.append((initiative, chips, listing.gate_summary(chips)))
     return render(request, "initiatives/list.html", {
-        "page": page, "scope": scope, "status": status, "statuses": Status.choices,
+        "page": page, "rows": rows,
+        "scope": scope, "status": status, "statuses": Status.choices, "q": text,
+        "sort": sort, "descending": descending, "sorts": listing.SORTS,
+        "columns": [(key, listing.SORTS[key].label) for key in ("title", "area", "owner", "status", "progress")],
         "can_create": access.can_create_initiative(request.user),
     })
 
