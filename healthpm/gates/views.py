@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -22,6 +24,49 @@ def _show_error(request, exc: WorkflowError) -> None:
     messages.error(request, exc.message, extra_tags="workflow")
     for detail in exc.details:
         messages.error(request, detail, extra_tags="detail")
+
+
+# POST-redirect-GET for the gate page's forms that post elsewhere (evidence, submit, decide,
+# exception): a refused form goes back to the gate's own URL with what was typed and why it was
+# refused, kept in the session for that one GET. Re-rendering at …/submit/ left that address in
+# the bar, and reloading it gave a bare 405.
+REFUSED_FORM_KEY = "healthpm_refused_gate_form"
+REFUSED_FORMS = {"evidence_form": EvidenceForm, "submit_form": SubmitForm, "decision_form": DecisionForm,
+                 "exception_form": ExceptionForm}
+REFUSED_WORDS = {"evidence_form": "The evidence was not added", "submit_form": "The gate was not submitted",
+                 "decision_form": "No decision was recorded", "exception_form": "No exception was recorded"}
+
+
+def _back_to_gate(request, gate: Gate, name: str, form) -> HttpResponse:
+    assert name in REFUSED_FORMS
+    if form.errors:  # a workflow refusal has already said why (_show_error)
+        messages.error(request, f"{REFUSED_WORDS[name]}: correct what is marked below and send it again.")
+    request.session[REFUSED_FORM_KEY] = {
+        "gate": gate.pk,
+        "form": name,
+        "data": {key: form.data.getlist(key) for key in form.data if key != "csrfmiddlewaretoken"},
+        "errors": {field: [str(e) for e in errors] for field, errors in form.errors.items()},
+    }
+    return redirect(gate)
+
+
+def _refused_form(request, gate: Gate) -> dict:
+    """The form a redirect brought back to this gate, bound to what was typed and showing its errors."""
+    saved = request.session.get(REFUSED_FORM_KEY)
+    if not saved or saved.get("gate") != gate.pk or saved.get("form") not in REFUSED_FORMS:
+        return {}
+    del request.session[REFUSED_FORM_KEY]
+    data = QueryDict(mutable=True)
+    for key, values in saved["data"].items():
+        data.setlist(key, values)
+    form_class = REFUSED_FORMS[saved["form"]]
+    form = form_class(data, gate=gate) if form_class is EvidenceForm else form_class(data)
+    # The errors of the POST, not of this re-binding (the file is not re-sent, and a workflow refusal
+    # is not a field check).
+    form._errors = ErrorDict({field: form.error_class(messages, error_class="nonfield" if field == NON_FIELD_ERRORS
+                                                      else None)
+                              for field, messages in saved["errors"].items()})
+    return {saved["form"]: form}
 
 
 def _exceptable(report, *, can_decide: bool) -> list:
@@ -118,7 +163,7 @@ def gate_detail(request, slug, key):
                 messages.success(request, f"“{gate.title}” saved.")
                 return redirect(gate)
         return _gate_page(request, access.get_gate_for(request.user, slug, key), data_form=form, status=400)
-    return _gate_page(request, gate)
+    return _gate_page(request, gate, **_refused_form(request, gate))
 
 
 @login_required
@@ -164,7 +209,7 @@ def evidence_create(request, slug, key):
         else:
             messages.success(request, f"Evidence “{evidence.display_name}” (v{evidence.version}) added.")
             return redirect(gate)
-    return _gate_page(request, access.get_gate_for(request.user, slug, key), evidence_form=form, status=400)
+    return _back_to_gate(request, gate, "evidence_form", form)
 
 
 @login_required
@@ -174,12 +219,12 @@ def gate_submit_view(request, slug, key):
     form = SubmitForm(request.POST)
     if not form.is_valid():
         # Say why on the page: a refused note must not look like a submission that happened.
-        return _gate_page(request, gate, submit_form=form, status=400)
+        return _back_to_gate(request, gate, "submit_form", form)
     try:
         gate_submit(gate=gate, by=request.user, note=form.cleaned_data["note"])
     except WorkflowError as exc:
         _show_error(request, exc)
-        return _gate_page(request, access.get_gate_for(request.user, slug, key), submit_form=form, status=400)
+        return _back_to_gate(request, gate, "submit_form", form)
     messages.success(request, f"“{gate.title}” submitted. Compliance officers have been notified.")
     return redirect(gate)
 
@@ -196,10 +241,10 @@ def gate_decide_view(request, slug, key):
                                reason=form.cleaned_data["reason"])
         except WorkflowError as exc:
             _show_error(request, exc)
-            return _gate_page(request, access.get_gate_for(request.user, slug, key), decision_form=form, status=409)
+            return _back_to_gate(request, gate, "decision_form", form)
         messages.success(request, f"“{gate.title}” {made.get_decision_display().lower()}.")
         return redirect(gate)
-    return _gate_page(request, gate, decision_form=form, status=400)
+    return _back_to_gate(request, gate, "decision_form", form)
 
 
 @login_required
@@ -210,12 +255,12 @@ def gate_exception_view(request, slug, key):
     access.require_record_exception(request.user, gate.initiative)
     form = ExceptionForm(request.POST)
     if not form.is_valid():
-        return _gate_page(request, gate, exception_form=form, status=400)
+        return _back_to_gate(request, gate, "exception_form", form)
     try:
         gate_record_exception(gate=gate, by=request.user, text=form.cleaned_data["text"])
     except WorkflowError as exc:
         _show_error(request, exc)
-        return _gate_page(request, access.get_gate_for(request.user, slug, key), exception_form=form, status=409)
+        return _back_to_gate(request, gate, "exception_form", form)
     messages.success(request, f"Written exception recorded on “{gate.title}”.")
     return redirect(gate)
 
