@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -48,10 +50,24 @@ def initiative_list(request):
     })
 
 
+# Idempotency tokens of create forms this session already used → the initiative each made.
+CREATED_KEY = "healthpm_created_initiatives"
+CREATED_KEPT = 20
+
+
 @login_required
 def initiative_new(request):
     access.require_create_initiative(request.user)
-    form = InitiativeForm(request.POST or None, initial={"owner": request.user.pk})
+    token = request.POST.get("create_token", "")[:64]
+    made = request.session.get(CREATED_KEY, {})
+    if request.method == "POST" and token in made:
+        # Back, then Create again: the form was already used; show what it made instead of a duplicate.
+        existing = Initiative.objects.visible_to(request.user).filter(slug=made[token]).first()
+        if existing is not None:
+            messages.info(request, f"“{existing.title}” was already created from this form, so no second copy was "
+                                   "made. Change it here if needed.")
+            return redirect(existing)
+    form = InitiativeForm(request.POST or None, initial={"owner": request.user.pk, "create_token": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
         try:
             initiative = initiative_create(
@@ -61,6 +77,9 @@ def initiative_new(request):
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
+            if token:
+                made = {**made, token: initiative.slug}
+                request.session[CREATED_KEY] = dict(list(made.items())[-CREATED_KEPT:])
             messages.success(request, f"“{initiative.title}” created. Start with the first gate.")
             return redirect(initiative)
     return render(request, "initiatives/form.html", {"form": form, "initiative": None})
