@@ -194,6 +194,11 @@ class Evidence(models.Model):
     def is_current(self, today: date) -> bool:
         return self.superseded_at is None and (self.expiry_date is None or self.expiry_date >= today)
 
+    @property
+    def expired_at_upload(self) -> bool:
+        """Its expiry date had already passed when it was uploaded: kept, but it never counted as current."""
+        return self.expiry_date is not None and self.expiry_date < timezone.localtime(self.created_at).date()
+
     def state(self, today: date) -> str:
         if self.superseded_at is not None:
             return "superseded"

@@ -207,7 +207,13 @@ def evidence_create(request, slug, key):
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"Evidence “{evidence.display_name}” (v{evidence.version}) added.")
+            if evidence.expired_at_upload:
+                messages.warning(request, f"Evidence “{evidence.display_name}” (v{evidence.version}) was stored, but "
+                                          f"it expired on {evidence.expiry_date:%Y-%m-%d}, before today, so it does "
+                                          "not count as current evidence. Upload the renewed document, or correct "
+                                          "the expiry date by replacing it.")
+            else:
+                messages.success(request, f"Evidence “{evidence.display_name}” (v{evidence.version}) added.")
             return redirect(gate)
     return _back_to_gate(request, gate, "evidence_form", form)
 

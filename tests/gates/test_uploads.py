@@ -3,6 +3,7 @@ upload leaves nothing behind — no Evidence row, no file, no audit event."""
 
 import hashlib
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,32 @@ def test_the_page_accepts_a_pdf_and_lists_it(gate, pm, client, settings):
     evidence = Evidence.objects.get()
     page = client.get(response["Location"]).content.decode()
     assert "lineage.pdf" in page and evidence.sha256 in page
+
+
+# --- issue 13: evidence already expired when it is uploaded ---------------------------------------------
+def test_evidence_already_expired_at_upload_is_kept_with_a_warning(gate, pm, client):
+    client.force_login(pm)
+    today = timezone.localdate()
+    url = f"/initiatives/{gate.initiative.slug}/gates/{gate.key}/evidence/"
+
+    response = client.post(url, {"item": ITEM, "url": "https://policies.hospital.example/lineage-2024",
+                                 "effective_date": (today - timedelta(days=400)).isoformat(),
+                                 "expiry_date": (today - timedelta(days=1)).isoformat()}, follow=True)
+
+    evidence = Evidence.objects.get()  # stored: the register keeps it
+    assert evidence.expired_at_upload and evidence.state(today) == "expired"
+    page = response.content.decode()
+    assert "was stored, but it expired on" in page and "does not count as current evidence" in page
+    assert "Already expired when uploaded: does not count as current." in page
+    assert "added." not in page  # no success message that would say otherwise
+
+
+def test_evidence_expiring_later_is_added_without_a_warning(gate, pm, client):
+    client.force_login(pm)
+    today = timezone.localdate()
+    response = client.post(f"/initiatives/{gate.initiative.slug}/gates/{gate.key}/evidence/", {
+        "item": ITEM, "url": "https://policies.hospital.example/lineage", "effective_date": today.isoformat(),
+        "expiry_date": (today + timedelta(days=30)).isoformat()}, follow=True)
+    page = response.content.decode()
+    assert "(v1) added." in page and "Already expired when uploaded" not in page
+    assert not Evidence.objects.get().expired_at_upload
