@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -68,6 +69,7 @@ def pages(people: People) -> list[tuple[str, str, str | None, dict | None]]:
         ("verify", "leader", "/dossiers/verify/", None),
         ("verify with a result", "leader", "/dossiers/verify/", {"file": ("scan.pdf", b"%PDF-1.4\n%%EOF\n")}),
         ("password change", "pm", "/accounts/password/", None),
+        ("lockout page", None, "/accounts/login/", {"username": "lena", "password": "wrong-password"}),
         ("403 page", "pm", "/dashboard/", None),
         ("404 page", "pm", "/initiatives/no-such-initiative/", None),
     ]
@@ -89,12 +91,15 @@ def render_all(people: People, folder: Path) -> dict[str, str]:
     names = {}
     for n, (name, who, path, post) in enumerate(pages(people)):
         client = clients[who]
-        if post:
+        if post and name == "lockout page":
+            for _ in range(settings.AXES_FAILURE_LIMIT):
+                response = client.post(path, post)
+        elif post:
             files = {k: SimpleUploadedFile(v[0], v[1]) for k, v in post.items()}
             response = client.post(path, files)
         else:
             response = client.get(path)
-        assert response.status_code in (200, 403, 404), f"{name} ({path}) answered {response.status_code}"
+        assert response.status_code in (200, 403, 404, 429), f"{name} ({path}) answered {response.status_code}"
         assert response["Content-Type"].startswith("text/html"), f"{name} ({path}) is not HTML"
         file = folder / f"page-{n:03d}.html"
         file.write_bytes(response.content)
