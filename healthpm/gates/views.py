@@ -63,9 +63,9 @@ def _refused_form(request, gate: Gate) -> dict:
     form = form_class(data, gate=gate) if form_class is EvidenceForm else form_class(data)
     # The errors of the POST, not of this re-binding (the file is not re-sent, and a workflow refusal
     # is not a field check).
-    form._errors = ErrorDict({field: form.error_class(messages, error_class="nonfield" if field == NON_FIELD_ERRORS
+    form._errors = ErrorDict({field: form.error_class(problems, error_class="nonfield" if field == NON_FIELD_ERRORS
                                                       else None)
-                              for field, messages in saved["errors"].items()})
+                              for field, problems in saved["errors"].items()})
     return {saved["form"]: form}
 
 
