@@ -12,7 +12,7 @@ $(STAMP): requirements.lock tests/browser/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
-	# axe-core, which the browser tests inject into each page (pinned in package-lock.json).
+	# axe-core, which the browser tests inject into each page, and vnu-jar, the Nu HTML Checker (pinned in package-lock.json).
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)
 

@@ -116,6 +116,7 @@ TEMPLATES = [
                 "healthpm.core.context_processors.roles",
                 "healthpm.reviews.context_processors.review_count",
                 "healthpm.notifications.context_processors.inbox",
+                "healthpm.accounts.context_processors.idle_logout",
             ],
         },
     },
@@ -178,6 +179,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Automatic logoff after inactivity (HIPAA §164.312(a)(2)(iii)); healthpm/accounts/middleware.py.
 HEALTHPM_IDLE_LOGOUT_SECONDS = env_int("HEALTHPM_IDLE_LOGOUT_SECONDS", 15 * 60)
+# The page warns this long before and offers to stay signed in (static/js/idle.js).
+HEALTHPM_IDLE_WARNING_SECONDS = env_int("HEALTHPM_IDLE_WARNING_SECONDS", 2 * 60)
 CSRF_COOKIE_HTTPONLY = False
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -213,13 +216,16 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login lockout (django-axes): AXES_FAILURE_LIMIT failures lock for AXES_COOLOFF_MINUTES both
-# the username (guessing one account from many addresses) and the client address (spraying
-# many accounts from one). Behind a proxy, set HEALTHPM_TRUST_X_FORWARDED_FOR so the address
-# is the client's, not the proxy's that everyone shares. Failures and lockouts are audited.
+# Login lockout (django-axes): AXES_FAILURE_LIMIT failures lock the username for
+# AXES_COOLOFF_MINUTES (guessing one account from many addresses), counted per username and per
+# username + address. Never by address alone: a nursing station's workstations share one
+# address, and one user's typos must not lock the whole ward out. An administrator unlocks
+# from the admin site (Access attempts → "Unlock sign-in", audited as login_unlocked). Behind a
+# proxy, set HEALTHPM_TRUST_X_FORWARDED_FOR so the address is the client's. Failures and
+# lockouts are audited.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "healthpm.audit.middleware.client_ip"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from healthpm.accounts import views as account_views
 from healthpm.accounts.forms import LoginForm
 from healthpm.core import views as core_views
 
@@ -12,6 +13,7 @@ urlpatterns = [
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/keep-alive/", account_views.keep_alive, name="keep_alive"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("initiatives/", include("healthpm.initiatives.urls")),
     path("initiatives/<slug:slug>/gates/", include("healthpm.gates.urls")),

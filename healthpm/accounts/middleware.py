@@ -4,6 +4,11 @@ An unattended workstation on a ward must not stay signed in to a system whose ev
 contain PHI and whose approvals carry legal weight. Every authenticated request stamps the
 session; a request arriving more than HEALTHPM_IDLE_LOGOUT_SECONDS after the previous one
 signs the user out first and sends them to the login page with the reason.
+
+Two minutes before (HEALTHPM_IDLE_WARNING_SECONDS) the page warns and offers to stay signed in
+(static/js/idle.js, which posts to accounts.views.keep_alive). The script learns how long is
+left from the <body>'s data attributes (accounts.context_processors.idle_logout) and, after
+an htmx request, from the IDLE_REMAINING_HEADER of its response.
 """
 
 import time
@@ -18,8 +23,21 @@ from django.shortcuts import redirect, resolve_url
 from healthpm.audit.services import record
 
 LAST_ACTIVITY_KEY = "healthpm_last_activity"
-# Re-stamping at most this often keeps a session write off most requests.
+# Re-stamping at most this often keeps a session write off most requests (and at most a tenth
+# of the limit, so a short limit still counts activity).
 STAMP_GRANULARITY_SECONDS = 30
+IDLE_REMAINING_HEADER = "X-Idle-Remaining"
+
+
+def idle_remaining(request, now: int | None = None) -> int:
+    """Seconds left before the session of this request is signed out for inactivity."""
+    now = int(time.time()) if now is None else now
+    last = request.session.get(LAST_ACTIVITY_KEY, now)
+    return max(0, settings.HEALTHPM_IDLE_LOGOUT_SECONDS - (now - last))
+
+
+def stamp_activity(request, now: int | None = None) -> None:
+    request.session[LAST_ACTIVITY_KEY] = int(time.time()) if now is None else now
 
 
 class IdleLogoutMiddleware:
@@ -33,9 +51,12 @@ class IdleLogoutMiddleware:
             idle_limit = settings.HEALTHPM_IDLE_LOGOUT_SECONDS
             if last is not None and now - last > idle_limit:
                 return self._sign_out(request, idle_limit)
-            if last is None or now - last >= STAMP_GRANULARITY_SECONDS:
-                request.session[LAST_ACTIVITY_KEY] = now
-        return self.get_response(request)
+            if last is None or now - last >= min(STAMP_GRANULARITY_SECONDS, idle_limit // 10):
+                stamp_activity(request, now)
+        response = self.get_response(request)
+        if request.user.is_authenticated and LAST_ACTIVITY_KEY in request.session:
+            response[IDLE_REMAINING_HEADER] = str(idle_remaining(request))
+        return response
 
     def _sign_out(self, request, idle_limit):
         user = request.user

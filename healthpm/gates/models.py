@@ -22,6 +22,16 @@ class GateStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+# A gate's status as a symbol and words (initiative list chips, gate tabs): never colour alone.
+GATE_STATUS_SIGNS = {
+    GateStatus.APPROVED: ("✔", "approved"),
+    GateStatus.SUBMITTED: ("…", "submitted, waiting for review"),
+    GateStatus.REJECTED: ("✘", "rejected"),
+    GateStatus.IN_PROGRESS: ("◐", "in progress"),
+    GateStatus.NOT_STARTED: ("○", "not started"),
+}
+
+
 class GateQuerySet(models.QuerySet):
     def of_initiative(self, initiative) -> list["Gate"]:
         """The initiative's gates in order, with evidence and decisions loaded and the
@@ -204,6 +214,11 @@ class Evidence(models.Model):
 
     def is_current(self, today: date) -> bool:
         return self.superseded_at is None and (self.expiry_date is None or self.expiry_date >= today)
+
+    @property
+    def expired_at_upload(self) -> bool:
+        """Its expiry date had already passed when it was uploaded: kept, but it never counted as current."""
+        return self.expiry_date is not None and self.expiry_date < timezone.localtime(self.created_at).date()
 
     def state(self, today: date) -> str:
         if self.superseded_at is not None:

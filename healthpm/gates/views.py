@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -14,7 +16,7 @@ from .context import evaluation_context
 from .definitions.base import GateDefinition
 from .diff import gate_diff
 from .forms import DecisionForm, EvidenceForm, ExceptionForm, SubmitForm
-from .models import Gate, GateStatus
+from .models import GATE_STATUS_SIGNS, Gate, GateStatus
 from .report import gate_report
 from .services import (evidence_add, gate_decide, gate_record_exception, gate_save_data, gate_submit, gate_withdraw,
                        with_officer_data)
@@ -24,6 +26,54 @@ def _show_error(request, exc: WorkflowError) -> None:
     messages.error(request, exc.message, extra_tags="workflow")
     for detail in exc.details:
         messages.error(request, detail, extra_tags="detail")
+
+
+# POST-redirect-GET for the gate page's forms that post elsewhere (evidence, submit, decide,
+# exception): a refused form goes back to the gate's own URL with what was typed and why it was
+# refused, kept in the session for that one GET. Re-rendering at …/submit/ left that address in
+# the bar, and reloading it gave a bare 405.
+REFUSED_FORM_KEY = "healthpm_refused_gate_form"
+REFUSED_FORMS = {"evidence_form": EvidenceForm, "submit_form": SubmitForm, "decision_form": DecisionForm,
+                 "exception_form": ExceptionForm}
+REFUSED_WORDS = {"evidence_form": "The evidence was not added", "submit_form": "The gate was not submitted",
+                 "decision_form": "No decision was recorded", "exception_form": "No exception was recorded"}
+
+
+def _back_to_gate(request, gate: Gate, name: str, form) -> HttpResponse:
+    assert name in REFUSED_FORMS
+    if form.errors:  # a workflow refusal has already said why (_show_error)
+        messages.error(request, f"{REFUSED_WORDS[name]}: correct what is marked below and send it again.")
+    request.session[REFUSED_FORM_KEY] = {
+        "gate": gate.pk,
+        "form": name,
+        "data": {key: form.data.getlist(key) for key in form.data if key != "csrfmiddlewaretoken"},
+        "errors": {field: [str(e) for e in errors] for field, errors in form.errors.items()},
+    }
+    return redirect(gate)
+
+
+def _refused_form(request, gate: Gate) -> dict:
+    """The form a redirect brought back to this gate, bound to what was typed and showing its errors."""
+    saved = request.session.get(REFUSED_FORM_KEY)
+    if not saved or saved.get("gate") != gate.pk or saved.get("form") not in REFUSED_FORMS:
+        return {}
+    del request.session[REFUSED_FORM_KEY]
+    data = QueryDict(mutable=True)
+    for key, values in saved["data"].items():
+        data.setlist(key, values)
+    form_class = REFUSED_FORMS[saved["form"]]
+    if form_class is EvidenceForm:
+        form = form_class(data, gate=gate)
+    elif form_class is SubmitForm:
+        form = form_class(data, rejection=gate.rejection_to_answer())
+    else:
+        form = form_class(data)
+    # The errors of the POST, not of this re-binding (the file is not re-sent, and a workflow refusal
+    # is not a field check).
+    form._errors = ErrorDict({field: form.error_class(problems, error_class="nonfield" if field == NON_FIELD_ERRORS
+                                                      else None)
+                              for field, problems in saved["errors"].items()})
+    return {saved["form"]: form}
 
 
 def _exceptable(report, *, can_decide: bool) -> list:
@@ -79,9 +129,15 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
         "exceptable": _exceptable(report, can_decide=can_decide),
         "exception_form": exception_form or ExceptionForm(),
         "next_gate": gate.checklist.next_after(gate.key),
-        "gate_nav": gate.checklist.gates,
+        "gate_nav": _gate_nav(gate),
     }
     return render(request, "gates/detail.html", context, status=status)
+
+
+def _gate_nav(gate: Gate) -> list[tuple]:
+    """The gate tabs: each gate of the checklist with its status symbol and words (one query)."""
+    statuses = dict(Gate.objects.filter(initiative_id=gate.initiative_id).values_list("key", "status"))
+    return [(d, *GATE_STATUS_SIGNS.get(statuses.get(d.key), ("", ""))) for d in gate.checklist.gates]
 
 
 def _prefilled_form(gate: Gate, ctx):
@@ -122,7 +178,7 @@ def gate_detail(request, slug, key):
                 messages.success(request, f"“{gate.title}” saved.")
                 return redirect(gate)
         return _gate_page(request, access.get_gate_for(request.user, slug, key), data_form=form, status=400)
-    return _gate_page(request, gate)
+    return _gate_page(request, gate, **_refused_form(request, gate))
 
 
 @login_required
@@ -166,9 +222,15 @@ def evidence_create(request, slug, key):
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"Evidence “{evidence.display_name}” (v{evidence.version}) added.")
+            if evidence.expired_at_upload:
+                messages.warning(request, f"Evidence “{evidence.display_name}” (v{evidence.version}) was stored, but "
+                                          f"it expired on {evidence.expiry_date:%Y-%m-%d}, before today, so it does "
+                                          "not count as current evidence. Upload the renewed document, or correct "
+                                          "the expiry date by replacing it.")
+            else:
+                messages.success(request, f"Evidence “{evidence.display_name}” (v{evidence.version}) added.")
             return redirect(gate)
-    return _gate_page(request, access.get_gate_for(request.user, slug, key), evidence_form=form, status=400)
+    return _back_to_gate(request, gate, "evidence_form", form)
 
 
 @login_required
@@ -178,13 +240,13 @@ def gate_submit_view(request, slug, key):
     form = SubmitForm(request.POST, rejection=gate.rejection_to_answer())
     if not form.is_valid():
         # Say why on the page: a refused note must not look like a submission that happened.
-        return _gate_page(request, gate, submit_form=form, status=400)
+        return _back_to_gate(request, gate, "submit_form", form)
     try:
         gate_submit(gate=gate, by=request.user, note=form.cleaned_data["note"],
                     response=form.cleaned_data.get("response", ""))
     except WorkflowError as exc:
         _show_error(request, exc)
-        return _gate_page(request, access.get_gate_for(request.user, slug, key), submit_form=form, status=400)
+        return _back_to_gate(request, gate, "submit_form", form)
     messages.success(request, f"“{gate.title}” submitted. Compliance officers have been notified.")
     return redirect(gate)
 
@@ -198,7 +260,7 @@ def gate_withdraw_view(request, slug, key):
         gate_withdraw(gate=gate, by=request.user)
     except WorkflowError as exc:
         _show_error(request, exc)
-        return _gate_page(request, access.get_gate_for(request.user, slug, key), status=409)
+        return redirect(gate)
     messages.success(request, f"“{gate.title}” withdrawn from review. Edit it and submit it again when it is ready.")
     return redirect(gate)
 
@@ -215,10 +277,10 @@ def gate_decide_view(request, slug, key):
                                reason=form.cleaned_data["reason"])
         except WorkflowError as exc:
             _show_error(request, exc)
-            return _gate_page(request, access.get_gate_for(request.user, slug, key), decision_form=form, status=409)
+            return _back_to_gate(request, gate, "decision_form", form)
         messages.success(request, f"“{gate.title}” {made.get_decision_display().lower()}.")
         return redirect(gate)
-    return _gate_page(request, gate, decision_form=form, status=400)
+    return _back_to_gate(request, gate, "decision_form", form)
 
 
 @login_required
@@ -229,12 +291,12 @@ def gate_exception_view(request, slug, key):
     access.require_record_exception(request.user, gate.initiative)
     form = ExceptionForm(request.POST)
     if not form.is_valid():
-        return _gate_page(request, gate, exception_form=form, status=400)
+        return _back_to_gate(request, gate, "exception_form", form)
     try:
         gate_record_exception(gate=gate, by=request.user, text=form.cleaned_data["text"])
     except WorkflowError as exc:
         _show_error(request, exc)
-        return _gate_page(request, access.get_gate_for(request.user, slug, key), exception_form=form, status=409)
+        return _back_to_gate(request, gate, "exception_form", form)
     messages.success(request, f"Written exception recorded on “{gate.title}”.")
     return redirect(gate)
 

@@ -42,6 +42,9 @@ class InitiativeForm(PlainTextForm, forms.ModelForm):
         queryset=_pm_users(), required=False, widget=forms.CheckboxSelectMultiple,
         help_text="Product managers who may fill gates and attach evidence.",
     )
+    # The create form's idempotency token (views.initiative_new): Back and Create again finds the
+    # initiative this form already made instead of making a second one.
+    create_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     class Meta:
         model = Initiative
@@ -59,6 +62,15 @@ class InitiativeForm(PlainTextForm, forms.ModelForm):
         if self.instance.pk:
             self.initial.setdefault("owner", self.instance.owner_id)
             self.initial.setdefault("collaborators", list(self.instance.collaborators.values_list("pk", flat=True)))
+        self._offer_collaborators_but_the_owner()
+
+    def _offer_collaborators_but_the_owner(self) -> None:
+        """The owner is not offered as their own collaborator. Only the checkboxes leave them out:
+        the field still accepts every PM, so a post naming the owner gets clean()'s message."""
+        owner = self.data.get(self.add_prefix("owner")) if self.is_bound else self.initial.get("owner")
+        owner = getattr(owner, "pk", owner)
+        field = self.fields["collaborators"]
+        field.widget.choices = [(value, label) for value, label in field.choices if str(value) != str(owner)]
 
     def clean(self):
         cleaned = super().clean()

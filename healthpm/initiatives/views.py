@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,6 +16,7 @@ from healthpm.gates.context import evaluation_context
 from healthpm.gates.models import Gate, GateStatus
 from healthpm.gates.report import gate_report
 
+from . import listing
 from .forms import InitiativeForm, MoveChecklistForm
 from .models import Initiative, Status
 from .progress import next_step
@@ -28,28 +31,44 @@ def initiative_list(request):
     mine = visible.involving(request.user)
     if scope == "mine" and not mine.exists():
         scope = "all"  # compliance and leadership own nothing: show them everything
-    base = {"mine": mine, "assigned": visible.filter(gates__assignee=request.user).distinct()}.get(scope, visible)
-    qs = (
-        base
-        .select_related("owner")
-        .prefetch_related("gates")
-        .annotate(approved_gates=Count("gates", filter=Q(gates__status=GateStatus.APPROVED), distinct=True))
-        .order_by("title")
-    )
+    text = request.GET.get("q", "").strip()[:200]
     status = request.GET.get("status", "")
-    if status in Status.values:
-        qs = qs.filter(status=status)
+    sort, descending = listing.parse_sort(request.GET.get("sort"))
+    base = {"mine": mine, "assigned": visible.filter(gates__assignee=request.user).distinct()}.get(scope, visible)
+    qs = listing.rows(base, text=text, status=status, sort=sort,
+                      descending=descending)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    rows = []
+    for initiative in page:
+        chips = listing.gate_chips(initiative)
+        rows.append((initiative, chips, listing.gate_summary(chips)))
     return render(request, "initiatives/list.html", {
-        "page": page, "scope": scope, "status": status, "statuses": Status.choices,
+        "page": page, "rows": rows,
+        "scope": scope, "status": status, "statuses": Status.choices, "q": text,
+        "sort": sort, "descending": descending, "sorts": listing.SORTS,
+        "columns": [(key, listing.SORTS[key].label) for key in ("title", "area", "owner", "status", "progress")],
         "can_create": access.can_create_initiative(request.user),
     })
+
+
+# Idempotency tokens of create forms this session already used → the initiative each made.
+CREATED_KEY = "healthpm_created_initiatives"
+CREATED_KEPT = 20
 
 
 @login_required
 def initiative_new(request):
     access.require_create_initiative(request.user)
-    form = InitiativeForm(request.POST or None, initial={"owner": request.user.pk})
+    token = request.POST.get("create_token", "")[:64]
+    made = request.session.get(CREATED_KEY, {})
+    if request.method == "POST" and token in made:
+        # Back, then Create again: the form was already used; show what it made instead of a duplicate.
+        existing = Initiative.objects.visible_to(request.user).filter(slug=made[token]).first()
+        if existing is not None:
+            messages.info(request, f"“{existing.title}” was already created from this form, so no second copy was "
+                                   "made. Change it here if needed.")
+            return redirect(existing)
+    form = InitiativeForm(request.POST or None, initial={"owner": request.user.pk, "create_token": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
         try:
             initiative = initiative_create(
@@ -59,6 +78,9 @@ def initiative_new(request):
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
+            if token:
+                made = {**made, token: initiative.slug}
+                request.session[CREATED_KEY] = dict(list(made.items())[-CREATED_KEPT:])
             messages.success(request, f"“{initiative.title}” created. Start with the first gate.")
             return redirect(initiative)
     return render(request, "initiatives/form.html", {"form": form, "initiative": None})

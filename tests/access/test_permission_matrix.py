@@ -44,6 +44,9 @@ password_change                    GET     login  ok        ok        ok        
 password_change                    POST    login  ok        ok        ok        ok        ok        ok        ok        ok
 password_change_done               GET     login  ok        ok        ok        ok        ok        ok        ok        ok
 password_change_done               POST    login  method    method    method    method    method    method    method    method
+# "Stay signed in" on the idle-logout warning: any signed-in user, POST only.
+keep_alive                         GET     login  method    method    method    method    method    method    method    method
+keep_alive                         POST    login  ok        ok        ok        ok        ok        ok        ok        ok
 
 # Initiatives: PMs create; a draft is hidden from other teams and from users without a role.
 initiatives:list                   GET     login  ok        ok        ok        ok        ok        ok        ok        ok
@@ -79,11 +82,11 @@ gates:detail@review                POST    login  bad       bad       forbidden 
 gates:detail@approved              GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
 gates:detail@approved              POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
 gates:evidence_add@draft           GET     login  method    method    method    method    method    method    method    method
-gates:evidence_add@draft           POST    login  bad       bad       hidden    forbidden forbidden forbidden forbidden hidden
+gates:evidence_add@draft           POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
 gates:evidence_add@review          GET     login  method    method    method    method    method    method    method    method
-gates:evidence_add@review          POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+gates:evidence_add@review          POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
 gates:evidence_add@approved        GET     login  method    method    method    method    method    method    method    method
-gates:evidence_add@approved        POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+gates:evidence_add@approved        POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
 gates:evidence_download@draft      GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
 gates:evidence_download@draft      POST    login  method    method    method    method    method    method    method    method
 gates:evidence_download@review     GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
@@ -91,31 +94,32 @@ gates:evidence_download@review     POST    login  method    method    method    
 gates:evidence_download@approved   GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
 gates:evidence_download@approved   POST    login  method    method    method    method    method    method    method    method
 gates:submit@draft                 GET     login  method    method    method    method    method    method    method    method
-gates:submit@draft                 POST    login  bad       bad       hidden    forbidden forbidden forbidden forbidden hidden
+gates:submit@draft                 POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
 gates:submit@review                GET     login  method    method    method    method    method    method    method    method
-gates:submit@review                POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+gates:submit@review                POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
 gates:submit@approved              GET     login  method    method    method    method    method    method    method    method
-gates:submit@approved              POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+gates:submit@approved              POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
 # Withdrawing a submitted gate before it is decided: the team only. Only the gate in review is
-# submitted; on the draft and the approved initiative the team is told there is nothing to withdraw (409).
+# submitted; on the draft and the approved initiative the team is told there is nothing to withdraw
+# (back on the gate page, like every refused gate form).
 gates:withdraw@draft               GET     login  method    method    method    method    method    method    method    method
-gates:withdraw@draft               POST    login  conflict  conflict  hidden    forbidden forbidden forbidden forbidden hidden
+gates:withdraw@draft               POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
 gates:withdraw@review              GET     login  method    method    method    method    method    method    method    method
 gates:withdraw@review              POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
 gates:withdraw@approved            GET     login  method    method    method    method    method    method    method    method
-gates:withdraw@approved            POST    login  conflict  conflict  forbidden forbidden forbidden forbidden forbidden hidden
+gates:withdraw@approved            POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
 gates:decide@draft                 GET     login  method    method    method    method    method    method    method    method
-gates:decide@draft                 POST    login  forbidden forbidden hidden    bad       forbidden forbidden forbidden hidden
+gates:decide@draft                 POST    login  forbidden forbidden hidden    ok        forbidden forbidden forbidden hidden
 gates:decide@review                GET     login  method    method    method    method    method    method    method    method
-gates:decide@review                POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
+gates:decide@review                POST    login  forbidden forbidden forbidden ok        forbidden forbidden forbidden hidden
 gates:decide@approved              GET     login  method    method    method    method    method    method    method    method
-gates:decide@approved              POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
+gates:decide@approved              POST    login  forbidden forbidden forbidden ok        forbidden forbidden forbidden hidden
 gates:exception@draft              GET     login  method    method    method    method    method    method    method    method
-gates:exception@draft              POST    login  forbidden forbidden hidden    bad       forbidden forbidden forbidden hidden
+gates:exception@draft              POST    login  forbidden forbidden hidden    ok        forbidden forbidden forbidden hidden
 gates:exception@review             GET     login  method    method    method    method    method    method    method    method
-gates:exception@review             POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
+gates:exception@review             POST    login  forbidden forbidden forbidden ok        forbidden forbidden forbidden hidden
 gates:exception@approved           GET     login  method    method    method    method    method    method    method    method
-gates:exception@approved           POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
+gates:exception@approved           POST    login  forbidden forbidden forbidden ok        forbidden forbidden forbidden hidden
 gates:preview@draft                GET     login  method    method    method    method    method    method    method    method
 gates:preview@draft                POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
 gates:preview@review               GET     login  method    method    method    method    method    method    method    method

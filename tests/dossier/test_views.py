@@ -69,7 +69,7 @@ def test_the_page_polls_while_a_version_is_in_progress(pm, leader, login):
     page = client.get(page_url(initiative)).content.decode()
     fragment = client.get(page_url(initiative), headers={"HX-Request": "true"})
 
-    assert 'hx-trigger="every 2s"' in page and "htmx.min.js" in page and "Queued" in page
+    assert 'data-hx-trigger="every 2s"' in page and "htmx.min.js" in page and "Queued" in page
     assert fragment.status_code == 200 and "<nav" not in fragment.content.decode()
     assert 'id="dossier-versions"' in fragment.content.decode()
 

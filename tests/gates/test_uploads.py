@@ -3,6 +3,7 @@ upload leaves nothing behind — no Evidence row, no file, no audit event."""
 
 import hashlib
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -99,9 +100,9 @@ def test_it_accepts_real_documents_under_a_generated_name(gate, pm, settings, na
 
 
 # --- through the page ----------------------------------------------------------------------
-def _post(client, gate, upload) -> object:
+def _post(client, gate, upload, *, follow=True) -> object:
     return client.post(f"/initiatives/{gate.initiative.slug}/gates/{gate.key}/evidence/",
-                       {"item": ITEM, "effective_date": timezone.localdate().isoformat(), "file": upload})
+                       {"item": ITEM, "effective_date": timezone.localdate().isoformat(), "file": upload}, follow=follow)
 
 
 @pytest.mark.parametrize("name, data, message", [
@@ -117,7 +118,8 @@ def test_the_page_refuses_a_bad_upload_saying_why(gate, pm, client, settings, na
 
     response = _post(client, gate, SimpleUploadedFile(name, data))
 
-    assert response.status_code == 400
+    assert response.status_code == 200  # back on the gate page (POST-redirect-GET), saying why
+    assert response.redirect_chain == [(f"/initiatives/{gate.initiative.slug}/gates/{gate.key}/", 302)]
     assert message in response.content.decode()
     assert not Evidence.objects.exists() and files_under(settings.MEDIA_ROOT) == []
     assert AuditEvent.objects.count() == events
@@ -129,7 +131,7 @@ def test_the_page_refuses_an_oversized_upload(gate, pm, client, settings):
 
     response = _post(client, gate, SimpleUploadedFile("lineage.pdf", pdf_bytes() + b"%" * 4096))
 
-    assert response.status_code == 400
+    assert response.status_code == 200 and response.redirect_chain
     assert "the limit is" in response.content.decode()
     assert not Evidence.objects.exists() and files_under(settings.MEDIA_ROOT) == []
 
@@ -162,9 +164,38 @@ def test_a_path_in_the_uploaded_name_never_writes_outside_media_root(gate, pm, c
 def test_the_page_accepts_a_pdf_and_lists_it(gate, pm, client, settings):
     client.force_login(pm)
 
-    response = _post(client, gate, SimpleUploadedFile("lineage.pdf", pdf_bytes()))
+    response = _post(client, gate, SimpleUploadedFile("lineage.pdf", pdf_bytes()), follow=False)
 
     assert response.status_code == 302
     evidence = Evidence.objects.get()
     page = client.get(response["Location"]).content.decode()
     assert "lineage.pdf" in page and evidence.sha256 in page
+
+
+# --- issue 13: evidence already expired when it is uploaded ---------------------------------------------
+def test_evidence_already_expired_at_upload_is_kept_with_a_warning(gate, pm, client):
+    client.force_login(pm)
+    today = timezone.localdate()
+    url = f"/initiatives/{gate.initiative.slug}/gates/{gate.key}/evidence/"
+
+    response = client.post(url, {"item": ITEM, "url": "https://policies.hospital.example/lineage-2024",
+                                 "effective_date": (today - timedelta(days=400)).isoformat(),
+                                 "expiry_date": (today - timedelta(days=1)).isoformat()}, follow=True)
+
+    evidence = Evidence.objects.get()  # stored: the register keeps it
+    assert evidence.expired_at_upload and evidence.state(today) == "expired"
+    page = response.content.decode()
+    assert "was stored, but it expired on" in page and "does not count as current evidence" in page
+    assert "Already expired when uploaded: does not count as current." in page
+    assert "added." not in page  # no success message that would say otherwise
+
+
+def test_evidence_expiring_later_is_added_without_a_warning(gate, pm, client):
+    client.force_login(pm)
+    today = timezone.localdate()
+    response = client.post(f"/initiatives/{gate.initiative.slug}/gates/{gate.key}/evidence/", {
+        "item": ITEM, "url": "https://policies.hospital.example/lineage", "effective_date": today.isoformat(),
+        "expiry_date": (today + timedelta(days=30)).isoformat()}, follow=True)
+    page = response.content.decode()
+    assert "(v1) added." in page and "Already expired when uploaded" not in page
+    assert not Evidence.objects.get().expired_at_upload

@@ -27,15 +27,38 @@ def test_it_refuses_submission_without_evidence_listing_the_item(pm):
     assert db_state(initiative) == before
 
 
+def back_on_the_gate_page(response, initiative, key: str = GATE) -> bool:
+    """A refused form came back to the gate's own address (POST-redirect-GET), not …/submit/."""
+    return response.status_code == 200 and response.redirect_chain == [
+        (reverse("gates:detail", args=[initiative.slug, key]), 302)]
+
+
+def test_a_refused_submission_leaves_the_gate_address_and_reloading_it_shows_the_page(pm, login):
+    """Re-rendering at …/submit/ kept that address in the bar; reloading it answered a bare 405."""
+    initiative = InitiativeFactory(owner=pm)
+    evidence_gate(gate_of(initiative, GATE), pm, skip=("data-dictionary",))
+    client = login(pm)
+    gate_url = reverse("gates:detail", args=[initiative.slug, GATE])
+
+    response = client.post(reverse("gates:submit", args=[initiative.slug, GATE]), {"note": "Please look."})
+
+    assert response.status_code == 302 and response["Location"] == gate_url
+    shown = client.get(gate_url)
+    assert shown.status_code == 200 and MISSING in shown.content.decode()
+    assert shown.context["submit_form"]["note"].value() == "Please look."  # what was typed comes back
+    reloaded = client.get(gate_url)  # the refusal is shown once; a reload is the plain page
+    assert reloaded.status_code == 200 and reloaded.context["submit_form"].is_bound is False
+
+
 def test_the_page_refuses_submission_without_evidence_and_shows_the_item(pm, login):
     initiative = InitiativeFactory(owner=pm)
     evidence_gate(gate_of(initiative, GATE), pm, skip=("data-dictionary",))
     client = login(pm)
     before = db_state(initiative)
 
-    response = client.post(reverse("gates:submit", args=[initiative.slug, GATE]), {"note": ""})
+    response = client.post(reverse("gates:submit", args=[initiative.slug, GATE]), {"note": ""}, follow=True)
 
-    assert response.status_code == 400
+    assert back_on_the_gate_page(response, initiative)
     assert MISSING in response.content.decode()
     assert db_state(initiative) == before
 
@@ -58,9 +81,9 @@ def test_a_refused_submission_note_is_shown_not_silently_dropped(pm, login):
     client = login(pm)
     before = db_state(initiative)
 
-    response = client.post(reverse("gates:submit", args=[initiative.slug, GATE]), {"note": "Ready.\x00"})
+    response = client.post(reverse("gates:submit", args=[initiative.slug, GATE]), {"note": "Ready.\x00"}, follow=True)
 
-    assert response.status_code == 400
+    assert back_on_the_gate_page(response, initiative)
     assert response.context["submit_form"].errors["note"]
     assert fresh(gate).status != GateStatus.SUBMITTED
     assert db_state(initiative) == before
@@ -103,9 +126,10 @@ def test_a_rejection_without_reason_is_refused_on_the_page(pm, compliance, login
     client = login(compliance)
     before = db_state(initiative)
 
-    response = client.post(reverse("gates:decide", args=[initiative.slug, GATE]), {"decision": "rejected", "reason": ""})
+    response = client.post(reverse("gates:decide", args=[initiative.slug, GATE]), {"decision": "rejected", "reason": ""},
+                           follow=True)
 
-    assert response.status_code == 400
+    assert back_on_the_gate_page(response, initiative)
     assert "Give the reason for rejecting" in response.content.decode()
     assert db_state(initiative) == before
 
@@ -116,9 +140,9 @@ def test_deciding_an_already_decided_gate_says_so(pm, compliance, compliance2, l
     login(compliance).post(reverse("gates:decide", args=[initiative.slug, GATE]), {"decision": "approved"})
 
     response = login(compliance2).post(reverse("gates:decide", args=[initiative.slug, GATE]),
-                                       {"decision": "rejected", "reason": "Too late."})
+                                       {"decision": "rejected", "reason": "Too late."}, follow=True)
 
-    assert response.status_code == 409
+    assert back_on_the_gate_page(response, initiative)
     assert "was already decided: approved by Grace Okafor" in response.content.decode()
     assert GateDecision.objects.count() == 1
 

@@ -45,3 +45,14 @@ def minutes(value) -> str:
     if not value:
         return ""
     return f"{round(value.total_seconds() / 60):,}"
+
+
+@register.inclusion_tag("includes/hash.html")
+def hash_short(value, label: str = "SHA-256"):
+    """A digest shortened to its first 12 hex digits, the whole value on demand (<details>).
+
+    On screen only: a 64-character hash wrapped one character per line on a phone. The PDF
+    dossier prints the full value.
+    """
+    value = value or ""
+    return {"full": value, "short": value[:12], "label": label, "shortened": len(value) > 12}
