@@ -12,7 +12,7 @@ from django import forms
 from healthpm.lib.cognitive import INPUTS, ROLE_CHOICES, LoadResult, moves_to_less_trained, net_load
 
 from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Working
-from .forms_base import DataForm, GateForm
+from .forms_base import DataForm, GateForm, with_choose
 
 METHODS = [("time_motion", "Time-motion study"), ("ehr_audit_log", "EHR audit log"), ("survey", "Survey")]
 
@@ -41,7 +41,7 @@ class CognitiveLoadMainForm(DataForm):
     after_minutes = forms.FloatField(min_value=0, label="Time on task with the AI (mean minutes per case)",
                                      help_text="Excluding the added interactions below, which are counted separately.")
     cases_measured = forms.IntegerField(min_value=1, label="Cases measured")
-    method = forms.ChoiceField(choices=METHODS, label="Method")
+    method = forms.ChoiceField(choices=with_choose(METHODS), label="Method")
     added_interactions = forms.FloatField(min_value=0, label="Added clicks or interactions per case")
     seconds_per_interaction = forms.FloatField(min_value=0, label="Seconds per interaction")
     cases_per_day = forms.FloatField(min_value=0, label="Cases per day (stated volume)")
