@@ -75,7 +75,7 @@ def test_pm_fills_and_submits_all_six_gates(browse, shoot, pm, compliance):
     page.click("button:has-text('Create initiative')")
     expect(flash(page)).to_contain_text("“Inpatient fall risk” created. Start with the first gate.")
     expect(page.locator("h1 .status-badge")).to_have_text("Draft")
-    expect(page.locator(".next-step")).to_contain_text("Fill “Auditable inputs” (6 gates still to submit).")
+    expect(page.locator(".next-step")).to_contain_text("Start with “Auditable inputs”")
     expect(page.locator("table").first.locator(".status-badge")).to_have_text(["Not started"] * 6)
     shoot(page, "pm-04-overview-new")
 

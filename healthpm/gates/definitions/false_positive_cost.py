@@ -125,15 +125,17 @@ class FalsePositiveCostMainForm(DataForm):
         cleaned = super().clean()
         if cleaned.get("mode") == "derived" and not cleaned.get("population_unit"):
             self.add_error("population_unit", "Choose what N counts (patient-days, encounters, patients or studies).")
-        if self.errors:
-            return cleaned
         measured = ("alerts_per_day", "ppv")
         derived = ("evaluated_per_day", "sensitivity", "specificity", "prevalence")
         needed, unused = (measured, derived) if cleaned.get("mode") == "measured" else (derived, measured)
         for name in unused:
             # The other way of giving the volume is not used: keep no stray number of it (an
-            # unchecked 1e308 there is stored, shown and hashed into the audit trail for nothing).
+            # unchecked 1e308 there is stored, shown and hashed into the audit trail for nothing),
+            # nor an error on it: the live working of a half-filled form reads the numbers given.
             cleaned[name] = None
+            self.errors.pop(name, None)
+        if self.errors:
+            return cleaned
         for name in needed:
             if cleaned.get(name) is None:
                 self.add_error(name, "Required for the chosen way of giving the alert volume.")

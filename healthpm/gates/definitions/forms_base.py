@@ -196,6 +196,12 @@ class GateForm:
             valid = formset.is_valid() and valid
         return valid
 
+    def partial_data(self) -> dict[str, Any]:
+        """The main form's answers that are valid so far (an invalid form keeps them in
+        cleaned_data): the live preview shows the working from the numbers while a free-text
+        field is still empty. Never saved."""
+        return {name: json_safe(value) for name, value in getattr(self.main, "cleaned_data", {}).items()}
+
     def to_data(self) -> dict[str, Any]:
         data = self.main.to_data()
         for key, formset in self.formsets.items():
