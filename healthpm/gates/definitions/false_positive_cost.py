@@ -79,8 +79,8 @@ class FalsePositiveCostMainForm(DataForm):
     minutes_per_false_alert = forms.FloatField(label="Minutes a responder spends on one false alert")
     responder_role = forms.CharField(max_length=100, label="Responder role", help_text="e.g. rapid-response RN.")
     hourly_rate = forms.DecimalField(max_digits=8, decimal_places=2, label="Loaded hourly rate (USD)")
-    days_per_month = forms.IntegerField(initial=30, label="Days per month", help_text="SPEC default: 30.")
-    shift_hours = forms.FloatField(initial=8, label="Shift length (hours)", help_text="SPEC default: 8.")
+    days_per_month = forms.IntegerField(initial=30, label="Days per month", help_text="Default: 30 days.")
+    shift_hours = forms.FloatField(initial=8, label="Shift length (hours)", help_text="Default: 8 hours.")
 
     def clean_hourly_rate(self):
         rate = self.cleaned_data["hourly_rate"]

@@ -65,7 +65,8 @@ def source_floor_error(text: str) -> str | None:
     words, chars = settings.HEALTHPM_MIN_SOURCE_WORDS, settings.HEALTHPM_MIN_SOURCE_CHARS
     text = " ".join(str(text or "").split())
     if len(text.split()) < words or len(text) < chars:
-        return (f"Too short to find the source ({len(text)} characters): say in at least {words} words and "
+        given = f"{len(text)} character{'' if len(text) == 1 else 's'}"
+        return (f"Too short to find the source ({given}): say in at least {words} words and "
                 f"{chars} characters what was measured, where and when, e.g. “90-day silent-mode run on 4 "
                 "medical wards, Jan–Mar 2026”.")
     return None

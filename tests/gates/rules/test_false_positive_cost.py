@@ -181,7 +181,7 @@ def test_the_form_accepts_the_worked_example_and_saves_it_as_entered(pm):
     ({"alerts_per_day": 0.0001}, "alerts_per_day", "0.0001 alerts a day is fewer than 0.01 (one in 100 days)"),
     ({"alerts_per_day": 0}, "alerts_per_day", "0 alerts a day is fewer than 0.01"),
     ({"minutes_per_false_alert": 0}, "minutes_per_false_alert", "A false alert takes some of a responder's time"),
-    ({"volume_source": "x"}, "volume_source", "Too short to find the source (1 characters): say in at least 3 words"),
+    ({"volume_source": "x"}, "volume_source", "Too short to find the source (1 character): say in at least 3 words"),
     ({"volume_source": "silent-mode-run-2026-q1"}, "volume_source", "at least 3 words and 20 characters"),
     ({"volume_source": "see the doc"}, "volume_source", "Too short to find the source (11 characters)"),
 ])
