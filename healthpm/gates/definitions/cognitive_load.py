@@ -50,8 +50,19 @@ class CognitiveLoadMainForm(DataForm):
     roles_after = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple,
                                             label="Roles doing the work with the AI")
 
+    def clean_cases_per_day(self):
+        cases = self.cleaned_data["cases_per_day"]
+        if cases == 0:
+            # 0 cases a day turns any added load per case into 0 minutes a day: a typo, not a volume.
+            raise forms.ValidationError("A tool in use sees some cases a day: give the stated volume, e.g. 0.5 for "
+                                        "one case every other day.")
+        return cases
+
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("added_interactions") and cleaned.get("seconds_per_interaction") == 0:
+            self.add_error("seconds_per_interaction", "Each added click or interaction takes some time: give the "
+                                                      "seconds measured for one, e.g. 0.4.")
         if self.errors:
             return cleaned
         try:
