@@ -296,6 +296,15 @@ HEALTHPM_DRILL_MAX_AGE_DAYS = env_int("HEALTHPM_DRILL_MAX_AGE_DAYS", 365)
 # Working days (Mon–Fri) compliance has to decide a submitted gate before the review queue marks it
 # overdue and the daily reminder lists it to the officers who may decide it.
 HEALTHPM_REVIEW_SLA_WORKING_DAYS = env_int("HEALTHPM_REVIEW_SLA_WORKING_DAYS", 5)
+# Floors of the gate forms: below them an answer is a typo, not a fact (refused with why).
+# $7.25 is the US federal minimum wage (FLSA, 29 U.S.C. 206): no loaded rate of a responder is lower.
+HEALTHPM_MIN_HOURLY_RATE_USD = env_str("HEALTHPM_MIN_HOURLY_RATE_USD", "7.25")
+# Fewer than one alert in a hundred days is no alerting model: a misplaced decimal point.
+HEALTHPM_MIN_ALERTS_PER_DAY = float(env_str("HEALTHPM_MIN_ALERTS_PER_DAY", "0.01"))
+# A source a reviewer can find names what, where and when ("silent-mode run, 4 wards, Q1 2026"):
+# at least 3 words and 20 characters, which "x", "n/a", "EHR" or "see attached" are not.
+HEALTHPM_MIN_SOURCE_WORDS = env_int("HEALTHPM_MIN_SOURCE_WORDS", 3)
+HEALTHPM_MIN_SOURCE_CHARS = env_int("HEALTHPM_MIN_SOURCE_CHARS", 20)
 # Checklist v2's thresholds (each gate declares the same default).
 HEALTHPM_SUBGROUP_MARGIN = float(env_str("HEALTHPM_SUBGROUP_MARGIN", "0.05"))
 HEALTHPM_SUBGROUP_MIN_POSITIVES = env_int("HEALTHPM_SUBGROUP_MIN_POSITIVES", 10)

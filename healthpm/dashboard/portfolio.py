@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import (
-    Aggregate, Case, Count, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When,
+    Aggregate, Case, Count, Exists, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When,
 )
 from django.db.models.functions import Coalesce
 
@@ -74,6 +74,29 @@ def subgroup_margin() -> float:
     return float(thresholds()[SUBGROUP_MARGIN])
 
 
+def fact_keys(fact: str) -> list[str]:
+    """The keys of the gates that contribute `fact` in any checklist (one gate in practice)."""
+    return sorted({c.owner_of(fact).key for c in registry.CHECKLISTS if c.owner_of(fact)})
+
+
+def fact_approved(fact: str) -> Exists:
+    """True where the gate contributing `fact` is approved: the fact is established, not just
+    claimed by the team. One indexed lookup per initiative (gates are unique per initiative+key)."""
+    return Exists(Gate.objects.filter(initiative=OuterRef("pk"), key__in=fact_keys(fact), status=GateStatus.APPROVED))
+
+
+def claimed_facts(initiative: Initiative, statuses: dict[str, str | None]) -> set[str]:
+    """The portfolio facts of this initiative that come from a gate not approved (yet): its
+    answers are what the team claims, shown as "claimed" and kept apart from the approved facts.
+    `statuses` is the grid's gate status by key (no query)."""
+    checklist = registry.checklist(initiative.checklist_version)
+    claimed = set()
+    for definition in checklist.gates:
+        if statuses.get(definition.key) != GateStatus.APPROVED:
+            claimed.update(definition.contributes)
+    return claimed
+
+
 def versions_with(fact: str) -> list[int]:
     """Checklist versions one of whose gates contributes `fact` (v2's facts mean nothing on v1)."""
     return [c.version for c in registry.CHECKLISTS if c.owner_of(fact)]
@@ -96,9 +119,13 @@ def fallback_drilled(today: date) -> Q:
 
 # --- one query: counts, money, regulatory mix, drills, provenance ------------------------
 def summary(initiatives: QuerySet, *, today: date) -> dict[str, Any]:
-    """Grouped by (status, regulatory class): at most 6 × 7 rows, summed here."""
+    """Grouped by (status, regulatory class, whether the class and the cost come from an approved
+    gate): at most 6 × 7 × 2 × 2 rows, summed here. Answers of gates not approved are "claimed":
+    counted apart from the approved facts, never added into them."""
     cutoff = drill_cutoff(today)
-    rows = initiatives.order_by().values("status", "facts__regulatory_class").annotate(
+    rows = initiatives.order_by().annotate(
+        class_approved=fact_approved("regulatory_class"), cost_approved=fact_approved("fp_cost_per_month"),
+    ).values("status", "facts__regulatory_class", "class_approved", "cost_approved").annotate(
         n=Count("pk"),
         fp_total=Sum("facts__fp_cost_per_month"),
         fp_counted=Count("facts__fp_cost_per_month"),
@@ -123,20 +150,33 @@ def summary(initiatives: QuerySet, *, today: date) -> dict[str, Any]:
                               "severe_initiatives": 0, "no_pause": 0, "harm_engines": 0}
     by_status: dict[str, int] = {}
     by_class: dict[str, int] = {}
+    claimed_class: dict[str, int] = {}
+    fp = {True: [Decimal("0"), 0], False: [Decimal("0"), 0]}  # approved?: [total, initiatives with a cost]
     for row in rows:
         for name in totals:
             totals[name] += row[name] or 0
         by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
         regulatory = row["facts__regulatory_class"] or RegulatoryClass.UNCLASSIFIED  # no facts yet
-        by_class[regulatory] = by_class.get(regulatory, 0) + row["n"]
+        # A class only the team states (its gate not approved) is claimed; "not classified" is no claim.
+        claimed = regulatory != RegulatoryClass.UNCLASSIFIED and not row["class_approved"]
+        counts = claimed_class if claimed else by_class
+        counts[regulatory] = counts.get(regulatory, 0) + row["n"]
+        fp[bool(row["cost_approved"])][0] += row["fp_total"] or 0
+        fp[bool(row["cost_approved"])][1] += row["fp_counted"] or 0
     return {
         "total": totals["n"],
         "status_counts": [(value, label, by_status.get(value, 0)) for value, label in Status.choices],
         "fp_total": totals["fp_total"],
         "fp_counted": totals["fp_counted"],
+        "fp_approved": fp[True][0],
+        "fp_approved_counted": fp[True][1],
+        "fp_claimed": fp[False][0],
+        "fp_claimed_counted": fp[False][1],
         "fp_over": totals["fp_over"],
         "fp_threshold": threshold(),
-        "regulatory_mix": [(value, RegulatoryClass(value).label, by_class.get(value, 0)) for value in REGULATORY_ORDER],
+        # (class, label, initiatives whose class is approved, initiatives that only claim it)
+        "regulatory_mix": [(value, RegulatoryClass(value).label, by_class.get(value, 0), claimed_class.get(value, 0))
+                           for value in REGULATORY_ORDER],
         "drills_overdue": totals["drills_overdue"],
         "drills_failed": totals["drills_failed"],
         "drills_missing": totals["drills_missing"],
@@ -196,9 +236,13 @@ def overdue_drills(filters: Filters, *, today: date) -> list[PortfolioFacts]:
 
 
 def cost_contributors(filters: Filters) -> list[PortfolioFacts]:
+    """The largest monthly costs, each with `approved` (its cost gate is approved, else claimed)."""
+    approved = Exists(Gate.objects.filter(initiative=OuterRef("initiative_id"), key__in=fact_keys("fp_cost_per_month"),
+                                          status=GateStatus.APPROVED))
     return list(
         PortfolioFacts.objects.filter(filters.q("initiative__"), fp_cost_per_month__isnull=False)
         .select_related("initiative").only("fp_cost_per_month", "initiative__title", "initiative__slug")
+        .annotate(approved=approved)
         .order_by("-fp_cost_per_month", "initiative__title")[:TOP_CONTRIBUTORS]
     )
 
@@ -293,30 +337,31 @@ def fallback_state(initiative: Initiative, *, today: date) -> tuple[str, str]:
     return "drilled", f"Drilled {facts.drill_date.isoformat()}"
 
 
-def safety_lines(initiative: Initiative, *, margin: float) -> list[tuple[str, str]]:
-    """(state, sentence) of the checklist v2 facts, for the facts the initiative's checklist has:
-    state is "ok", "bad" or "none" (nothing to judge yet)."""
+def safety_lines(initiative: Initiative, *, margin: float) -> list[tuple[str, str, str]]:
+    """(state, sentence, fact) of the checklist v2 facts, for the facts the initiative's checklist has:
+    state is "ok", "bad" or "none" (nothing to judge yet); fact is the PORTFOLIO_FACTS name it reads."""
     facts = getattr(initiative, "facts", None)
     checklist = registry.checklist(initiative.checklist_version)
     lines = []
     if checklist.owner_of("worst_subgroup_gap"):
         gap = facts.worst_subgroup_gap if facts else None
         if gap is None:
-            lines.append(("none", "Subgroups: none judged yet"))
+            lines.append(("none", "Subgroups: none judged yet", "worst_subgroup_gap"))
         else:
             lines.append(("bad" if gap > margin else "ok",
-                          f"Subgroups: worst sensitivity gap {gap:.2f} (margin {margin:.2f})"))
+                          f"Subgroups: worst sensitivity gap {gap:.2f} (margin {margin:.2f})", "worst_subgroup_gap"))
     if checklist.owner_of("open_severe_modes"):
         severe = facts.open_severe_modes if facts else 0
         lines.append(("bad", f"Harm: {severe} severe failure mode{'s' if severe != 1 else ''} without detection or "
-                             "mitigation") if severe else ("ok", "Harm: every severe failure mode detected and mitigated"))
+                             "mitigation", "open_severe_modes") if severe
+                     else ("ok", "Harm: every severe failure mode detected and mitigated", "open_severe_modes"))
     if checklist.owner_of("pause_thresholds"):
         pauses = facts.pause_thresholds if facts else None
         if pauses is None:
-            lines.append(("none", "Monitoring: no plan yet"))
+            lines.append(("none", "Monitoring: no plan yet", "pause_thresholds"))
         else:
-            lines.append(("ok", f"Monitoring: {pauses} pause threshold{'s' if pauses != 1 else ''}") if pauses
-                         else ("bad", "Monitoring: no metric pauses the model"))
+            lines.append(("ok", f"Monitoring: {pauses} pause threshold{'s' if pauses != 1 else ''}", "pause_thresholds")
+                         if pauses else ("bad", "Monitoring: no metric pauses the model", "pause_thresholds"))
     if checklist.owner_of("harm_engine") and facts and facts.harm_engine:
-        lines.append(("bad", "Incentives: revenue grows with alerts (a harm engine)"))
+        lines.append(("bad", "Incentives: revenue grows with alerts (a harm engine)", "harm_engine"))
     return lines

@@ -5,6 +5,7 @@ over `PortfolioFacts` and the gates, short top-N lists, and one page of the grid
 """
 
 import csv
+import itertools
 from collections.abc import Iterator
 from datetime import date
 
@@ -77,15 +78,23 @@ def _grid_row(initiative: Initiative, keys: list[str], gate_url, today: date, ma
         cells.append({"status": status, "symbol": symbol, "words": words, "url": gate_url(initiative.slug, key)})
     regulatory = facts.regulatory_class if facts else RegulatoryClass.UNCLASSIFIED
     fallback, fallback_text = pf.fallback_state(initiative, today=today)
+    # What the team states in a gate compliance has not approved is a claim, not a fact.
+    claimed = pf.claimed_facts(initiative, dict(zip(keys, pf.gate_cells(initiative, len(keys)))))
+    fp_cost = facts.fp_cost_per_month if facts else None
+    inputs_total = facts.inputs_total if facts else 0
     return {
         "initiative": initiative, "cells": cells,
-        "fp_cost": facts.fp_cost_per_month if facts else None,
+        "fp_cost": fp_cost, "fp_claimed": fp_cost is not None and "fp_cost_per_month" in claimed,
         "regulatory": RegulatoryClass(regulatory).label, "burden": pf.burden_label(regulatory),
+        "class_claimed": regulatory != RegulatoryClass.UNCLASSIFIED and "regulatory_class" in claimed,
         "rank": initiative.rank,
-        "inputs_good": facts.inputs_good if facts else 0, "inputs_total": facts.inputs_total if facts else 0,
+        "inputs_good": facts.inputs_good if facts else 0, "inputs_total": inputs_total,
         "inputs_share": facts.inputs_share if facts else None,
+        "inputs_claimed": bool(inputs_total) and "inputs_total" in claimed,
         "fallback": fallback, "fallback_text": fallback_text,
-        "safety": pf.safety_lines(initiative, margin=margin),
+        "fallback_claimed": fallback != "none" and "drill_date" in claimed,
+        "safety": [(state, text, state != "none" and fact in claimed)
+                   for state, text, fact in pf.safety_lines(initiative, margin=margin)],
     }
 
 
@@ -119,14 +128,18 @@ def portfolio(request):
         "status": bar_chart("chart-status", "Initiatives by status",
                             [(label, n, str(n)) for _, label, n in summary["status_counts"]],
                             patterns=[STATUS_PATTERNS[value] for value, _, _ in summary["status_counts"]]),
-        "regulatory": bar_chart("chart-regulatory", "Regulatory mix",
-                                [(label, n, str(n)) for _, label, n in summary["regulatory_mix"]],
-                                patterns=[REGULATORY_PATTERNS[value] for value, _, _ in summary["regulatory_mix"]]),
+        # Bars count approved classes only; a class a team claims in an unapproved gate is told apart.
+        "regulatory": bar_chart("chart-regulatory", "Regulatory mix (approved; claimed in brackets)",
+                                [(label, n, f"{n} (+{c} claimed)" if c else str(n))
+                                 for _, label, n, c in summary["regulatory_mix"]],
+                                patterns=[REGULATORY_PATTERNS[value] for value, *_ in summary["regulatory_mix"]]),
         "stuck": bar_chart("chart-stuck", "Initiatives not yet approved, per gate",
                            [(f"{g['order']}. {g['title']}", g["not_approved"], str(g["not_approved"])) for g in gates],
                            patterns=["hatch"] * len(gates)),
         "cost": bar_chart("chart-cost", "Largest monthly false-positive costs",
-                          [(f.initiative.title, f.fp_cost_per_month, _money(f.fp_cost_per_month),
+                          [(f.initiative.title if f.approved else f"{f.initiative.title} (claimed)",
+                            f.fp_cost_per_month,
+                            _money(f.fp_cost_per_month) + ("" if f.approved else " claimed"),
                             gate_url(f.initiative.slug, cost_gate)) for f in contributors],
                           patterns=["solid" if f.fp_cost_per_month <= summary["fp_threshold"] else "cross"
                                     for f in contributors]),
@@ -160,13 +173,29 @@ def portfolio(request):
 
 
 def csv_header() -> list[str]:
+    """Column names a person reads in a spreadsheet (the values are labels too, never codes)."""
     return [
-        "slug", "title", "clinical_area", "owner", "status",
-        *[f"gate:{d.key}" for d in pf.columns()],
-        "fp_cost_per_month_usd", "regulatory_class", "validation_burden", "validation_rank",
-        "inputs_good", "inputs_total", "inputs_share_pct", "paper_fallback", "last_drill_date", "baa_next_expiry",
-        "worst_subgroup_gap", "open_severe_failure_modes", "pause_thresholds", "harm_engine", "last_peer_training",
+        "Slug", "Title", "Clinical area", "Owner", "Status",
+        *[f"Gate: {d.title}" for d in pf.columns()],
+        "False-positive cost per month (USD)", "False-positive cost basis", "Regulatory class",
+        "Regulatory class basis", "Validation burden", "Validation burden rank (1 = lowest)",
+        "Inputs with an approved, timestamped source", "Inputs listed", "Inputs with an approved source (%)",
+        "Paper fallback", "Last drill date", "Next BAA expiry", "Worst subgroup sensitivity gap",
+        "Open severe failure modes", "Pause thresholds", "Harm engine", "Last peer-led training",
     ]
+
+
+# The paper-fallback state (portfolio.fallback_state) and a fact's basis, in words.
+FALLBACK_WORDS = {"drilled": "Drilled in time", "overdue": "Drill overdue", "failed": "Last drill failed",
+                  "none": "No drill recorded"}
+NOT_IN_CHECKLIST_WORDS = "Not in this checklist"
+
+
+def _basis(value_given: bool, claimed: bool) -> str:
+    """Approved: the gate giving the fact is approved; claimed: the team's answer, not approved yet."""
+    if not value_given:
+        return ""
+    return "Claimed (gate not approved)" if claimed else "Approved"
 
 
 def _safe(value) -> str:
@@ -182,37 +211,43 @@ class _Echo:
 
 def _csv_rows(initiatives, today: date) -> Iterator[list]:
     yield csv_header()
-    columns = len(pf.columns())
+    keys = [d.key for d in pf.columns()]
+    gate_labels = dict(GateStatus.choices)
     for initiative in initiatives.iterator(chunk_size=2000):
         facts = getattr(initiative, "facts", None)
         regulatory = facts.regulatory_class if facts else RegulatoryClass.UNCLASSIFIED
         fallback, _ = pf.fallback_state(initiative, today=today)
         share = facts.inputs_share if facts else None
+        statuses = pf.gate_cells(initiative, len(keys))
+        claimed = pf.claimed_facts(initiative, dict(zip(keys, statuses)))
+        cost = facts.fp_cost_per_month if facts else None
         yield [
-            initiative.slug, _safe(initiative.title), initiative.clinical_area,
-            _safe(initiative.owner.get_full_name() or initiative.owner.get_username()), initiative.status,
-            *[status or "n/a" for status in pf.gate_cells(initiative, columns)],
-            facts.fp_cost_per_month if facts and facts.fp_cost_per_month is not None else "",
-            regulatory, pf.burden_label(regulatory), initiative.rank,
+            initiative.slug, _safe(initiative.title), initiative.get_clinical_area_display(),
+            _safe(initiative.owner.get_full_name() or initiative.owner.get_username()), initiative.get_status_display(),
+            *[gate_labels.get(status, status) if status else NOT_IN_CHECKLIST_WORDS for status in statuses],
+            cost if cost is not None else "", _basis(cost is not None, "fp_cost_per_month" in claimed),
+            RegulatoryClass(regulatory).label,
+            _basis(regulatory != RegulatoryClass.UNCLASSIFIED, "regulatory_class" in claimed),
+            pf.burden_label(regulatory), initiative.rank,
             facts.inputs_good if facts else 0, facts.inputs_total if facts else 0,
             f"{share * 100:.0f}" if share is not None else "",
-            fallback, facts.drill_date.isoformat() if facts and facts.drill_date else "",
+            FALLBACK_WORDS[fallback], facts.drill_date.isoformat() if facts and facts.drill_date else "",
             facts.baa_next_expiry.isoformat() if facts and facts.baa_next_expiry else "",
             *_v2_cells(initiative, facts),
         ]
 
 
 def _v2_cells(initiative: Initiative, facts) -> list[str]:
-    """The checklist v2 facts for the CSV: "n/a" where the initiative's checklist has no gate for them."""
+    """The checklist v2 facts for the CSV: "Not in this checklist" where the initiative's checklist has no gate for them."""
     checklist = registry.checklist(initiative.checklist_version)
     values = {
         "worst_subgroup_gap": f"{facts.worst_subgroup_gap:.4f}" if facts and facts.worst_subgroup_gap is not None else "",
         "open_severe_modes": facts.open_severe_modes if facts else 0,
         "pause_thresholds": facts.pause_thresholds if facts and facts.pause_thresholds is not None else "",
-        "harm_engine": ("yes" if facts.harm_engine else "no") if facts else "",
+        "harm_engine": ("Yes" if facts.harm_engine else "No") if facts else "",
         "training_date": facts.training_date.isoformat() if facts and facts.training_date else "",
     }
-    return [value if checklist.owner_of(fact) else "n/a" for fact, value in values.items()]
+    return [value if checklist.owner_of(fact) else NOT_IN_CHECKLIST_WORDS for fact, value in values.items()]
 
 
 @login_required
@@ -225,7 +260,8 @@ def export_csv(request):
     initiatives = Initiative.objects.visible_to(request.user).filter(form.filters.q())
     rows = pf.ordered(pf.with_grid_columns(initiatives, today=today), form.sort_key)
     writer = csv.writer(_Echo())
-    response = StreamingHttpResponse((writer.writerow(row) for row in _csv_rows(rows, today)),
-                                     content_type="text/csv; charset=utf-8")
+    # The byte order mark first: without it Excel reads UTF-8 as Windows-1252 ("Ã©" for "é").
+    lines = itertools.chain(["\ufeff"], (writer.writerow(row) for row in _csv_rows(rows, today)))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="healthpm-portfolio-{today.isoformat()}.csv"'
     return response

@@ -22,7 +22,13 @@ from .services import (evidence_add, gate_decide, gate_record_exception, gate_sa
                        with_officer_data)
 
 
-def _show_error(request, exc: WorkflowError) -> None:
+def _show_error(request, exc: WorkflowError, *, details_on_page: bool = False) -> None:
+    """The refusal as messages. `details_on_page`: the page lists the details itself (a refused
+    submission's blockers under "What blocks submission"), so each is said once, there."""
+    if details_on_page and exc.details:
+        messages.error(request, f"{exc.message.rstrip(':')}: what blocks it is listed under “What blocks submission”.",
+                       extra_tags="workflow")
+        return
     messages.error(request, exc.message, extra_tags="workflow")
     for detail in exc.details:
         messages.error(request, detail, extra_tags="detail")
@@ -202,6 +208,9 @@ def gate_preview(request, slug, key):
                         "working": report.working})
     else:
         context["form_errors"] = form.error_messages()
+        # The working from what is valid so far (the numbers of the false-positive cost while its
+        # source is still being typed); rules are judged only on a complete answer.
+        context["working"] = gate.definition.working(form.partial_data(), ctx) if form.main.cleaned_data else None
     return render(request, "gates/_evaluation.html", context)
 
 
@@ -245,7 +254,8 @@ def gate_submit_view(request, slug, key):
         gate_submit(gate=gate, by=request.user, note=form.cleaned_data["note"],
                     response=form.cleaned_data.get("response", ""))
     except WorkflowError as exc:
-        _show_error(request, exc)
+        # A gate not started shows a calm first step, not its blockers: then the message lists them.
+        _show_error(request, exc, details_on_page=gate.status != GateStatus.NOT_STARTED)
         return _back_to_gate(request, gate, "submit_form", form)
     messages.success(request, f"“{gate.title}” submitted. Compliance officers have been notified.")
     return redirect(gate)

@@ -12,6 +12,8 @@ class NextStep:
     who: str  # "team" | "compliance" | "nobody"
     text: str
     url: str = ""
+    # Nothing is started yet: the overview shows this one calm step instead of every gate's blockers.
+    start: bool = False
 
 
 def next_step(initiative: Initiative, gates: list[Gate]) -> NextStep:
@@ -24,6 +26,11 @@ def next_step(initiative: Initiative, gates: list[Gate]) -> NextStep:
         g = rejected[0]
         return NextStep("team", f"Answer the rejection of “{g.title}”: change what compliance asked for and resubmit.", g.get_absolute_url())
     todo = [g for g in gates if g.status in (GateStatus.NOT_STARTED, GateStatus.IN_PROGRESS)]
+    if gates and all(g.status == GateStatus.NOT_STARTED for g in gates):
+        g = gates[0]
+        return NextStep("team", f"Start with “{g.title}”: fill in its facts and add its evidence. Each of the "
+                                f"{len(gates)} gates lists what blocks it once you start it.", g.get_absolute_url(),
+                        start=True)
     if todo:
         g = todo[0]
         verb = "Fill" if g.status == GateStatus.NOT_STARTED else "Finish and submit"

@@ -13,10 +13,13 @@ Then, with m minutes spent on one false alert, hourly rate r, d days a month and
 shift length h hours:
 
     false alerts/day     = alerts/day × (1 − PPV)
-    labor minutes/month  = false alerts/day × m × d
-    cost/month           = labor minutes/month ÷ 60 × r     (USD, to the cent, half up)
-    FTE consumed         = false alerts/day × m ÷ (h × 60)
-    number needed to evaluate (NNE) = 1 / PPV
+    false-alert min/day  = false alerts/day × m
+    hours/month          = false-alert min/day × d ÷ 60
+    cost/month           = hours/month × r                    (USD, to the cent, half up)
+    FTE consumed         = false-alert min/day ÷ (h × 60)
+    number needed to evaluate (NNE) = 1 / PPV  (alerts a responder works per true case)
+
+(labor minutes/month = false-alert min/day × d is kept on the result for the dossier.)
 
 Arithmetic is done in Decimal on the numbers as entered (0.1 is one tenth, not the
 nearest binary float), so a cost that should land on a cent boundary does.
@@ -51,7 +54,20 @@ class Step:
     formula: str  # "alerts/day × (1 − PPV)"
     substituted: str  # "34.2 × (1 − 0.1404)"
     value: float | Decimal
-    unit: str  # "alerts/day", "min/month", "USD/month", "FTE", "patients"
+    unit: str  # "alerts/day", "min/day", "h/month", "USD/month", "FTE", "alerts per true case"
+    # Decimals the result is shown to; None keeps `format_number`'s default (4, small values to
+    # four significant figures) for the gates that set none.
+    places: int | None = None
+
+    @property
+    def shown(self) -> str:
+        """The result as the working prints it: money to the cent, others to `places` decimals,
+        a small non-zero value as "< 0.01" rather than a string of zeros."""
+        if self.unit == "USD/month":
+            return format_money(self.value)
+        if self.places is None:
+            return format_number(self.value)
+        return format_number(self.value, self.places, small="below")
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,8 @@ class BurdenResult:
     ppv: float
     false_alerts_per_day: float
     labor_minutes_per_month: float
+    minutes_per_day: float
+    hours_per_month: float
     cost_per_month: Decimal  # quantized to 0.01, ROUND_HALF_UP
     fte: float
     nne: float
@@ -90,17 +108,20 @@ class PassingTargets:
 # --- formatting -------------------------------------------------------------------
 
 
-def format_number(value: float | Decimal | int, places: int | None = 4) -> str:
+def format_number(value: float | Decimal | int, places: int | None = 4, *, small: str = "significant") -> str:
     """A number for shown working: thousands separators, no trailing zeros, "−" for minus.
 
     places=None shows the value exactly as entered; otherwise it is rounded half up to
-    `places` decimals (a small non-zero value keeps four significant figures instead of
-    collapsing to 0).
+    `places` decimals. A small non-zero value that would round to 0 keeps four significant
+    figures (small="significant") or is shown as "< 0.01" (small="below", for quantities with
+    a fixed precision such as FTE).
     """
     d = _dec(value, "value")
     if places is not None:
         q = d.quantize(_ONE.scaleb(-places), rounding=ROUND_HALF_UP)
         if q == 0 and d != 0:
+            if small == "below":
+                return ("< " if d > 0 else "> −") + format_number(_ONE.scaleb(-places), places)
             q = d.quantize(_ONE.scaleb(d.adjusted() - 3), rounding=ROUND_HALF_UP)
         d = q
     text = f"{d:,f}"
@@ -251,20 +272,26 @@ def burden(inputs: BurdenInputs) -> BurdenResult:
 
     1. (mode B only) alerts/day = N·(Se·π + (1 − Sp)(1 − π)), PPV = Se·π / (Se·π + (1 − Sp)(1 − π))
     2. false alerts/day = alerts/day × (1 − PPV)
-    3. labor minutes/month = false alerts/day × minutes per false alert × days/month
-    4. cost/month = labor minutes/month ÷ 60 × hourly rate, rounded half up to the cent
-    5. FTE = false alerts/day × minutes per false alert ÷ (shift hours × 60)
-    6. NNE = 1 / PPV
+    3. false-alert minutes/day = false alerts/day × minutes per false alert
+    4. hours/month = false-alert minutes/day × days/month ÷ 60
+    5. cost/month = hours/month × hourly rate, rounded half up to the cent
+    6. FTE = false-alert minutes/day ÷ (shift hours × 60)
+    7. NNE = 1 / PPV, in alerts per true case
+
+    Shown to a fixed precision each (alerts 2 decimals, minutes 1, hours 2, money to the cent,
+    FTE 2, NNE 1); the figures computed stay exact until the cost is rounded to the cent.
     """
     c = _core(inputs)
-    labor = c.false_per_day * c.minutes * c.days
-    cost = labor / _SIXTY * c.rate
+    per_day = c.false_per_day * c.minutes
+    labor = per_day * c.days
+    hours = labor / _SIXTY
+    cost = hours * c.rate
     if cost > MAX_COST_PER_MONTH:
         raise ValueError(f"Cost per month comes to more than {format_money(MAX_COST_PER_MONTH)}, beyond any real "
                          "alerting system: check the minutes per false alert, alerts per day and hourly rate "
                          "for an extra digit")
     cost = cost.quantize(CENT, rounding=ROUND_HALF_UP)
-    fte = c.false_per_day * c.minutes / (c.shift * _SIXTY)
+    fte = per_day / (c.shift * _SIXTY)
     nne = _ONE / c.ppv
 
     f = format_number
@@ -275,29 +302,33 @@ def burden(inputs: BurdenInputs) -> BurdenResult:
             inputs.evaluated_per_day, inputs.sensitivity, inputs.specificity, inputs.prevalence))
         steps.append(Step(
             "Alerts per day", "N × (Se × π + (1 − Sp) × (1 − π))",
-            f"{n} × ({se} × {prev} + (1 − {sp}) × (1 − {prev}))", float(c.alerts), "alerts/day"))
+            f"{n} × ({se} × {prev} + (1 − {sp}) × (1 − {prev}))", float(c.alerts), "alerts/day", 2))
         steps.append(Step(
             "Positive predictive value (PPV)", "Se × π ÷ (Se × π + (1 − Sp) × (1 − π))",
-            f"{se} × {prev} ÷ ({se} × {prev} + (1 − {sp}) × (1 − {prev}))", float(c.ppv), ""))
+            f"{se} × {prev} ÷ ({se} × {prev} + (1 − {sp}) × (1 − {prev}))", float(c.ppv), "", 4))
         alerts_text, ppv_text = f(c.alerts), f(c.ppv)
     else:
         alerts_text, ppv_text = exact(c.alerts), exact(c.ppv)
     steps += [
         Step("False alerts per day", "alerts/day × (1 − PPV)",
-             f"{alerts_text} × (1 − {ppv_text})", float(c.false_per_day), "alerts/day"),
-        Step("Labor minutes per month", "false alerts/day × minutes per false alert × days/month",
-             f"{f(c.false_per_day)} × {exact(c.minutes)} × {exact(c.days)}", float(labor), "min/month"),
-        Step("Cost per month", "labor minutes/month ÷ 60 × hourly rate",
-             f"{f(labor)} ÷ 60 × {exact(c.rate)}", cost, "USD/month"),
-        Step("Staff time consumed", "false alerts/day × minutes per false alert ÷ (shift hours × 60)",
-             f"{f(c.false_per_day)} × {exact(c.minutes)} ÷ ({exact(c.shift)} × 60)", float(fte), "FTE"),
-        Step("Number needed to evaluate (NNE)", "1 ÷ PPV", f"1 ÷ {ppv_text}", float(nne), "patients"),
+             f"{alerts_text} × (1 − {ppv_text})", float(c.false_per_day), "alerts/day", 2),
+        Step("False-alert minutes per day", "false alerts/day × minutes per false alert",
+             f"{f(c.false_per_day)} × {exact(c.minutes)}", float(per_day), "min/day", 1),
+        Step("Hours per month", "false-alert minutes/day × days/month ÷ 60",
+             f"{f(per_day)} × {exact(c.days)} ÷ 60", float(hours), "h/month", 2),
+        Step("Cost per month", "hours/month × hourly rate",
+             f"{f(hours)} × {format_money(c.rate)}", cost, "USD/month", 2),
+        Step("Staff time consumed", "false-alert minutes/day ÷ (shift hours × 60)",
+             f"{f(per_day)} ÷ ({exact(c.shift)} × 60)", float(fte), "FTE", 2),
+        Step("Number needed to evaluate (NNE)", "1 ÷ PPV", f"1 ÷ {ppv_text}", float(nne), "alerts per true case", 1),
     ]
     return BurdenResult(
         alerts_per_day=float(c.alerts),
         ppv=float(c.ppv),
         false_alerts_per_day=float(c.false_per_day),
         labor_minutes_per_month=float(labor),
+        minutes_per_day=float(per_day),
+        hours_per_month=float(hours),
         cost_per_month=cost,
         fte=float(fte),
         nne=float(nne),

@@ -65,14 +65,16 @@ def test_leader_filters_exports_and_reads_but_cannot_change_anything(browse, sho
     path = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(path)
     assert path.name.startswith("healthpm-portfolio-") and path.suffix == ".csv"
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert rows[0] == csv_header()
     exported = [dict(zip(rows[0], row)) for row in rows[1:]]
-    assert [(r["title"], r["clinical_area"], r["owner"], r["status"]) for r in exported] == [
-        ("Inpatient fall risk", "nursing", "Marco Rossi", "in_review")]
-    assert [exported[0][f"gate:{key}"] for key in KEYS] == [
-        "approved", "submitted", "not_started", "not_started", "not_started", "not_started"]
-    assert exported[0]["fp_cost_per_month_usd"] == "750.00"
+    assert [(r["Title"], r["Clinical area"], r["Owner"], r["Status"]) for r in exported] == [
+        ("Inpatient fall risk", "Nursing", "Marco Rossi", "In review")]
+    assert [exported[0][f"Gate: {registry.checklist(1).gate(key).title}"] for key in KEYS] == [
+        "Approved", "Submitted for review", "Not started", "Not started", "Not started", "Not started"]
+    assert exported[0]["False-positive cost per month (USD)"] == "750.00"
+    assert exported[0]["False-positive cost basis"] == "Claimed (gate not approved)"
 
     # --- opens the initiative: everything readable, no control that changes anything ----------------
     grid.first.get_by_role("link", name="Inpatient fall risk").click()

@@ -75,7 +75,7 @@ def test_pm_fills_and_submits_all_six_gates(browse, shoot, pm, compliance):
     page.click("button:has-text('Create initiative')")
     expect(flash(page)).to_contain_text("“Inpatient fall risk” created. Start with the first gate.")
     expect(page.locator("h1 .status-badge")).to_have_text("Draft")
-    expect(page.locator(".next-step")).to_contain_text("Fill “Auditable inputs” (6 gates still to submit).")
+    expect(page.locator(".next-step")).to_contain_text("Start with “Auditable inputs”")
     expect(page.locator("table").first.locator(".status-badge")).to_have_text(["Not started"] * 6)
     shoot(page, "pm-04-overview-new")
 
@@ -108,7 +108,8 @@ def test_pm_fills_and_submits_all_six_gates(browse, shoot, pm, compliance):
     next_gate(page, "2. False-positive cost")
     page.check("#id_gate-mode_1")  # derive from volume, sensitivity, specificity and prevalence
     fill(page, {
-        "#id_gate-evaluated_per_day": "300", "#id_gate-sensitivity": "0.8", "#id_gate-specificity": "0.9",
+        "#id_gate-evaluated_per_day": "300", "#id_gate-population_unit": "patient-days",  # never preselected
+        "#id_gate-sensitivity": "0.8", "#id_gate-specificity": "0.9",
         "#id_gate-prevalence": "0.02", "#id_gate-volume_source": "90-day silent-mode run on 4 medical wards",
         "#id_gate-minutes_per_false_alert": "10", "#id_gate-responder_role": "Charge RN",
         "#id_gate-hourly_rate": "50",

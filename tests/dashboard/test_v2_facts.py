@@ -58,13 +58,14 @@ def test_safest_first_puts_the_harm_engine_last(mixed, leader, login):
 
 def test_the_csv_has_the_v2_facts_and_n_a_on_v1(mixed, leader, login):
     response = login(leader).get(reverse("dashboard:export_csv"))
-    rows = {r["title"]: r for r in csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))}
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = {r["Title"]: r for r in csv.DictReader(io.StringIO(text))}
 
-    assert rows["Falls risk, blocked"]["worst_subgroup_gap"] == "0.3400"
-    assert rows["Falls risk, blocked"]["harm_engine"] == "yes"
-    assert rows["Falls risk, blocked"]["open_severe_failure_modes"] == "1"
-    assert rows["Falls risk, blocked"]["gate:transparency"] == "not_started"
+    assert rows["Falls risk, blocked"]["Worst subgroup sensitivity gap"] == "0.3400"
+    assert rows["Falls risk, blocked"]["Harm engine"] == "Yes"
+    assert rows["Falls risk, blocked"]["Open severe failure modes"] == "1"
+    assert rows["Falls risk, blocked"]["Gate: Transparency"] == "Not started"
     legacy = rows["Legacy v1 triage"]
-    assert legacy["gate:transparency"] == "n/a"
-    assert [legacy[c] for c in ("worst_subgroup_gap", "open_severe_failure_modes", "pause_thresholds",
-                                "harm_engine", "last_peer_training")] == ["n/a"] * 5
+    assert legacy["Gate: Transparency"] == "Not in this checklist"
+    assert [legacy[c] for c in ("Worst subgroup sensitivity gap", "Open severe failure modes", "Pause thresholds",
+                                "Harm engine", "Last peer-led training")] == ["Not in this checklist"] * 5

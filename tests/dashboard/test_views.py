@@ -41,7 +41,9 @@ def test_a_superuser_sees_the_portfolio(login):
 def test_it_shows_the_hand_worked_portfolio_numbers(portfolio, leader, login):
     html = page(login(leader))
 
-    assert "$14,250" in text_of(html, "fp-total")  # $750 + $13,500
+    # Neither cost gate is approved: $750 + $13,500 are what the teams claim, not a fact.
+    assert text_of(html, "fp-total") == "$0 approved"
+    assert text_of(html, "fp-claimed") == "claimed + $14,250 in 2 gates not approved"
     assert "1 over" in html  # cxr exceeds the $5,000 threshold
     assert text_of(html, "baa-expired") == "✘ 1 expired"  # Acme, 5 days ago
     assert text_of(html, "baa-expiring") == "1 expiring within 60 days"  # Cloudy; Later Labs is 200 days out
@@ -60,11 +62,12 @@ def test_status_counts_and_regulatory_mix_are_drawn_as_labelled_svg_charts(portf
     status_desc = re.search(r'<desc id="chart-status-desc">(.*?)</desc>', html).group(1)
     assert "Draft: 2" in status_desc and "In review: 1" in status_desc
     regulatory_desc = re.search(r'<desc id="chart-regulatory-desc">(.*?)</desc>', html).group(1)
-    assert "Non-device CDS: 1" in regulatory_desc and "IMDRF II: 1" in regulatory_desc
-    assert "Not classified: 1" in regulatory_desc
+    # Both classes come from regulatory gates in progress: claimed, not counted as approved.
+    assert "Non-device CDS: 0 (+1 claimed)" in regulatory_desc and "IMDRF II: 0 (+1 claimed)" in regulatory_desc
+    assert regulatory_desc.endswith("Not classified: 1")
     # Bars are told apart by pattern and text, not colour alone.
     assert 'fill="url(#p-hatch)"' in html and '<pattern id="p-cross"' in html
-    assert '>$13,500</text>' in html and '>$750</text>' in html
+    assert '>$13,500 claimed</text>' in html and '>$750 claimed</text>' in html
 
 
 def test_where_initiatives_are_stuck_counts_gates_not_yet_approved(portfolio, leader, login):
@@ -90,6 +93,12 @@ def test_defensibility_is_shown_and_the_most_defensible_come_first(portfolio, le
     assert "1 of 2 (50%) with an approved, timestamped source" in html
     assert "Drill overdue (last" in html
     assert "IMDRF II</strong> — Moderate: analytical and clinical validation" in html
+    # Gate 1 of sepsis is approved: its inputs are a fact; cxr's are a claim, and so is every class.
+    assert re.search(r'<div><span class="text-muted">Inputs:</span> ✔ 1 of 1', html)
+    assert re.search(r'<div class="claimed"><span class="text-muted">Inputs:</span> <span class="claimed-tag">claimed'
+                     r'</span> ✘ 1 of 2', html)
+    assert re.search(r'<div class="claimed"><span class="text-muted">Class:</span> <span class="claimed-tag">claimed'
+                     r'</span> <strong>Non-device CDS</strong>', html)
     # Non-device with full provenance and a drill, then IMDRF II, then the unclassified draft.
     rows = grid(html)
     order = [rows.index(title) for title in ("Sepsis early warning</a>", "Chest X-ray triage</a>", "Alert ranking</a>")]
@@ -104,7 +113,7 @@ def test_sorting_by_cost_puts_the_most_expensive_first(portfolio, leader, login)
 def test_filters_narrow_every_number_and_stay_in_the_links(portfolio, leader, pm2, login):
     html = page(login(leader), clinical_area="radiology", status="draft")
     assert "Chest X-ray triage" in html and "Sepsis early warning</a>" not in html
-    assert "$13,500" in text_of(html, "fp-total")
+    assert "$13,500" in text_of(html, "fp-claimed") and text_of(html, "fp-total") == "$0 approved"
     assert 'value="radiology" selected' in html
     assert "export.csv?clinical_area=radiology&amp;status=draft" in html
     assert "sort=cost" in html and "clinical_area=radiology" in html.split("sort=cost")[0].rsplit('href="', 1)[1]
@@ -130,3 +139,30 @@ def test_the_grid_is_paginated_fifty_to_a_page(pm, leader, login):
     assert "Page 1 of 2" in first and "sort=title&amp;page=2" in first
     second = page(login(leader), sort="title", page=2)
     assert "Model 50</a>" in second and "Model 00</a>" not in second
+
+
+def test_an_approved_cost_counts_as_a_fact_and_claims_stay_apart(portfolio, pm, compliance, leader, login):
+    """Approving sepsis's cost gate ($750) moves it from claimed to approved; cxr's $13,500 stays claimed."""
+    from tests.factories import approved_gate
+
+    approved_gate(portfolio["sepsis"], pm, compliance, "false-positive-cost")
+    approved_gate(portfolio["sepsis"], pm, compliance, "regulatory-classification")
+
+    html = page(login(leader))
+
+    assert text_of(html, "fp-total") == "$750 approved"
+    assert text_of(html, "fp-claimed") == "claimed + $13,500 in 1 gate not approved"
+    regulatory_desc = re.search(r'<desc id="chart-regulatory-desc">(.*?)</desc>', html).group(1)
+    assert "Non-device CDS: 1;" in regulatory_desc and "IMDRF II: 0 (+1 claimed)" in regulatory_desc
+    assert '>$750</text>' in html and '>$13,500 claimed</text>' in html
+    rows = grid(html)
+    sepsis = rows[rows.index("Sepsis early warning</a>"):rows.index("</tr>", rows.index("Sepsis early warning</a>"))]
+    cxr = rows[rows.index("Chest X-ray triage</a>"):rows.index("</tr>", rows.index("Chest X-ray triage</a>"))]
+    assert "claimed-tag" not in sepsis.split('class="defensibility"')[0]  # its cost is approved
+    assert "<strong>Non-device CDS</strong>" in sepsis and 'class="claimed"><span class="text-muted">Class:' not in sepsis
+    assert cxr.split('class="defensibility"')[0].count("claimed-tag") == 1  # its cost
+
+
+def test_the_claimed_marks_are_words_not_colour_alone(portfolio, leader, login):
+    html = grid(page(login(leader)))
+    assert html.count('<span class="claimed-tag">claimed</span>') >= 4  # 2 costs, 2 classes, cxr's inputs …

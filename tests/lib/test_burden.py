@@ -103,7 +103,8 @@ def test_worked_example_shows_its_working_with_numbers_substituted():
         "Alerts per day",
         "Positive predictive value (PPV)",
         "False alerts per day",
-        "Labor minutes per month",
+        "False-alert minutes per day",
+        "Hours per month",
         "Cost per month",
         "Staff time consumed",
         "Number needed to evaluate (NNE)",
@@ -112,20 +113,51 @@ def test_worked_example_shows_its_working_with_numbers_substituted():
     assert by_label["Alerts per day"].substituted == "300 × (0.8 × 0.02 + (1 − 0.9) × (1 − 0.02))"
     assert by_label["False alerts per day"].formula == "alerts/day × (1 − PPV)"
     assert by_label["False alerts per day"].substituted == "34.2 × (1 − 0.1404)"
-    assert by_label["Labor minutes per month"].substituted == "29.4 × 10 × 30"
-    assert by_label["Cost per month"].substituted == "8,820 ÷ 60 × 50"
+    assert by_label["False-alert minutes per day"].substituted == "29.4 × 10"
+    assert by_label["Hours per month"].substituted == "294 × 30 ÷ 60"
+    assert by_label["Cost per month"].substituted == "147 × $50.00"
     assert by_label["Cost per month"].value == Decimal("7350.00")
     assert by_label["Cost per month"].unit == "USD/month"
-    assert by_label["Staff time consumed"].substituted == "29.4 × 10 ÷ (8 × 60)"
+    assert by_label["Staff time consumed"].substituted == "294 ÷ (8 × 60)"
     assert by_label["Staff time consumed"].unit == "FTE"
     assert by_label["Number needed to evaluate (NNE)"].substituted == "1 ÷ 0.1404"
+    assert by_label["Number needed to evaluate (NNE)"].unit == "alerts per true case"
 
 
 def test_mode_a_shows_no_derivation_steps():
     steps = burden(mode_a(40, 0.5)).steps
     assert steps[0].label == "False alerts per day"
     assert steps[0].substituted == "40 × (1 − 0.5)"
-    assert len(steps) == 5
+    assert len(steps) == 6
+
+
+def test_the_issue_example_is_shown_step_by_step_with_units_and_fixed_precision():
+    """40 alerts/day at PPV 0.25, 6 minutes each, $62.50/h, 30-day month, 8 h shifts, by hand:
+    30 false alerts/day; 30 × 6 = 180 min/day; 180 × 30 ÷ 60 = 90 h/month; 90 × $62.50 =
+    $5,625.00/month; 180 ÷ 480 = 0.375 → 0.38 FTE; 1 ÷ 0.25 = 4 alerts per true case."""
+    r = burden(BurdenInputs(minutes_per_false_alert=6, hourly_rate=Decimal("62.50"), alerts_per_day=40, ppv=0.25))
+    shown = [(s.label, s.substituted, s.shown, s.unit) for s in r.steps]
+    assert shown == [
+        ("False alerts per day", "40 × (1 − 0.25)", "30", "alerts/day"),
+        ("False-alert minutes per day", "30 × 6", "180", "min/day"),
+        ("Hours per month", "180 × 30 ÷ 60", "90", "h/month"),
+        ("Cost per month", "90 × $62.50", "$5,625.00", "USD/month"),
+        ("Staff time consumed", "180 ÷ (8 × 60)", "0.38", "FTE"),
+        ("Number needed to evaluate (NNE)", "1 ÷ 0.25", "4", "alerts per true case"),
+    ]
+    assert (r.minutes_per_day, r.hours_per_month, r.cost_per_month) == (180, 90, Decimal("5625.00"))
+
+
+@pytest.mark.parametrize(("inputs", "label", "shown"), [
+    # PPV 0.35 → NNE 2.857142… shown to one decimal, not "2.8571 patients".
+    (dict(alerts_per_day=10, ppv=0.35), "Number needed to evaluate (NNE)", "2.9"),
+    # 0.01 alerts/day × 0.045 min ÷ 480 = 0.0000009375 FTE: "< 0.01", not a string of zeros.
+    (dict(alerts_per_day=0.01, ppv=0.1, minutes_per_false_alert=0.05), "Staff time consumed", "< 0.01"),
+])
+def test_small_and_repeating_results_are_shown_to_their_fixed_precision(inputs, label, shown):
+    values = {"minutes_per_false_alert": 6, "hourly_rate": Decimal("60"), **inputs}
+    step = {s.label: s for s in burden(BurdenInputs(**values)).steps}[label]
+    assert step.shown == shown
 
 
 # --- threshold boundary ---------------------------------------------------------------

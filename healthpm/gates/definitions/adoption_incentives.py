@@ -23,7 +23,7 @@ from django import forms
 from healthpm.lib.cognitive import ROLE_CHOICES
 
 from .base import Deadline, EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Table, Working
-from .forms_base import DataForm, DateInput, GateForm, RowForm, RowTable, iso_date, yes_no_field
+from .forms_base import DataForm, DateInput, GateForm, RowForm, RowTable, iso_date, with_choose, yes_no_field
 
 PER_ALERT, PER_POSITIVE, OTHER = "per_alert", "per_positive", "other"
 PAYMENT_MODELS = [
@@ -112,7 +112,7 @@ class TrainingRowForm(RowForm):
 
 class AdoptionMainForm(DataForm):
     columns = {"payment_terms": "col-12", "ehr_integration_notes": "col-12", "reference_sites": "col-12"}
-    payment_model = forms.ChoiceField(choices=PAYMENT_MODELS, label="How the vendor or department is paid")
+    payment_model = forms.ChoiceField(choices=with_choose(PAYMENT_MODELS), label="How the vendor or department is paid")
     payment_other = forms.CharField(required=False, max_length=200, label="Other payment model",
                                     help_text="Required when the payment model is “Other”.")
     payment_terms = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
@@ -125,7 +125,7 @@ class AdoptionMainForm(DataForm):
     ehr_integration_notes = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
                                             label="EHR integration notes",
                                             help_text="e.g. Epic BPA + FHIR R4 feed; interface build 6 weeks.")
-    it_security_status = forms.ChoiceField(choices=SECURITY_STATUS, label="Hospital IT security review")
+    it_security_status = forms.ChoiceField(choices=with_choose(SECURITY_STATUS), label="Hospital IT security review")
     it_security_expected = forms.DateField(required=False, widget=DateInput, label="IT security review expected (or done) on")
     reference_sites = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
                                       label="Reference sites", help_text="Hospitals running it that we have spoken to.")

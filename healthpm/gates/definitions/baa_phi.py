@@ -13,7 +13,7 @@ from django import forms
 from healthpm.lib.hipaa import SAFE_HARBOR_IDENTIFIERS
 
 from .base import Deadline, EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Table, Working
-from .forms_base import DataForm, DateInput, GateForm, RowForm, RowTable, iso_date, yes_no_field
+from .forms_base import DataForm, DateInput, GateForm, RowForm, RowTable, iso_date, with_choose, yes_no_field
 
 DEID_METHODS = [("none", "None — identified PHI is processed"), ("safe_harbor", "Safe Harbor"),
                 ("expert_determination", "Expert Determination (with report)")]
@@ -30,7 +30,7 @@ def _baa_choices(evidence, today: date) -> list[tuple[str, str]]:
 
 class VendorRowForm(RowForm):
     name = forms.CharField(max_length=120, label="Vendor")
-    service = forms.ChoiceField(choices=SERVICES, label="Service")
+    service = forms.ChoiceField(choices=with_choose(SERVICES), label="Service")
     touches_phi = yes_no_field("Touches PHI")
     baa_evidence = forms.ChoiceField(required=False, label="BAA file",
                                      help_text="Upload the BAA as evidence first, then pick it here.")
@@ -66,7 +66,7 @@ class BaaPhiMainForm(DataForm):
         required=False, choices=SAFE_HARBOR_IDENTIFIERS, widget=forms.CheckboxSelectMultiple,
         label="HIPAA Safe Harbor identifiers the system touches",
     )
-    deidentification = forms.ChoiceField(choices=DEID_METHODS, label="De-identification method")
+    deidentification = forms.ChoiceField(choices=with_choose(DEID_METHODS), label="De-identification method")
     minimum_necessary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                         label="Minimum-necessary justification",
                                         help_text="Why each identifier is needed. Required when PHI is not de-identified.")

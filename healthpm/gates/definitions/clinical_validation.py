@@ -33,7 +33,7 @@ from healthpm.lib.validation import (
 )
 
 from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Table, Working
-from .forms_base import DataForm, DateInput, GateForm, RowForm, RowTable, iso_date
+from .forms_base import DataForm, DateInput, GateForm, RowForm, RowTable, iso_date, with_choose
 
 MARGIN = "HEALTHPM_SUBGROUP_MARGIN"
 MIN_POSITIVES = "HEALTHPM_SUBGROUP_MIN_POSITIVES"
@@ -139,7 +139,7 @@ class ClinicalValidationMainForm(DataForm):
         "tp": "col-md-3", "fp": "col-md-3", "fn": "col-md-3", "tn": "col-md-3",
         "calibration_slope": "col-md-3", "calibration_intercept": "col-md-3", "uncertainty_description": "col-12",
     }
-    design = forms.ChoiceField(choices=DESIGNS, label="Study design")
+    design = forms.ChoiceField(choices=with_choose(DESIGNS), label="Study design")
     design_detail = _text("Design details", "Required for “Other”, e.g. a stepped-wedge rollout over 3 wards.",
                           required=False)
     sites = _text("Site(s)", "e.g. Main campus ICU and 4 medical wards; North Hospital ED.")
@@ -149,7 +149,7 @@ class ClinicalValidationMainForm(DataForm):
                                "e.g. Sepsis-3 by two-physician chart review, blinded to the model; κ = 0.82.",
                                rows=2, max_length=2000)
     min_sensitivity = _fraction("Minimum sensitivity (the bar)", "As a fraction: 0.80 for 80%.")
-    bar_metric = forms.ChoiceField(choices=BAR_METRICS, label="The bar also sets a minimum for")
+    bar_metric = forms.ChoiceField(choices=with_choose(BAR_METRICS), label="The bar also sets a minimum for")
     min_bar_metric = _fraction("Minimum PPV or specificity", "The minimum for the metric chosen, e.g. 0.30.")
     margin = _fraction("Subgroup margin", "How far a subgroup's sensitivity may trail overall. Empty: the "
                        "committee's default.", required=False, maximum=0.5)
@@ -163,7 +163,7 @@ class ClinicalValidationMainForm(DataForm):
                                          label="Calibration slope", help_text="Optional if the decile table is given; 1 is ideal.")
     calibration_intercept = forms.FloatField(required=False, min_value=-CALIBRATION_LIMIT, max_value=CALIBRATION_LIMIT,
                                              label="Calibration intercept", help_text="0 is ideal.")
-    uncertainty_display = forms.ChoiceField(choices=UNCERTAINTY, label="How low-confidence outputs are shown to the user")
+    uncertainty_display = forms.ChoiceField(choices=with_choose(UNCERTAINTY), label="How low-confidence outputs are shown to the user")
     uncertainty_description = _text("How it looks to the user",
                                     "Required for “Other”, e.g. scores between 0.4 and 0.6 show “uncertain — "
                                     "review the chart” instead of a risk level.", required=False, rows=2,

@@ -12,7 +12,7 @@ from django import forms
 from healthpm.lib.cognitive import INPUTS, ROLE_CHOICES, LoadResult, moves_to_less_trained, net_load
 
 from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Working
-from .forms_base import DataForm, GateForm
+from .forms_base import DataForm, GateForm, with_choose
 
 METHODS = [("time_motion", "Time-motion study"), ("ehr_audit_log", "EHR audit log"), ("survey", "Survey")]
 
@@ -41,7 +41,7 @@ class CognitiveLoadMainForm(DataForm):
     after_minutes = forms.FloatField(min_value=0, label="Time on task with the AI (mean minutes per case)",
                                      help_text="Excluding the added interactions below, which are counted separately.")
     cases_measured = forms.IntegerField(min_value=1, label="Cases measured")
-    method = forms.ChoiceField(choices=METHODS, label="Method")
+    method = forms.ChoiceField(choices=with_choose(METHODS), label="Method")
     added_interactions = forms.FloatField(min_value=0, label="Added clicks or interactions per case")
     seconds_per_interaction = forms.FloatField(min_value=0, label="Seconds per interaction")
     cases_per_day = forms.FloatField(min_value=0, label="Cases per day (stated volume)")
@@ -50,8 +50,19 @@ class CognitiveLoadMainForm(DataForm):
     roles_after = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple,
                                             label="Roles doing the work with the AI")
 
+    def clean_cases_per_day(self):
+        cases = self.cleaned_data["cases_per_day"]
+        if cases == 0:
+            # 0 cases a day turns any added load per case into 0 minutes a day: a typo, not a volume.
+            raise forms.ValidationError("A tool in use sees some cases a day: give the stated volume, e.g. 0.5 for "
+                                        "one case every other day.")
+        return cases
+
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("added_interactions") and cleaned.get("seconds_per_interaction") == 0:
+            self.add_error("seconds_per_interaction", "Each added click or interaction takes some time: give the "
+                                                      "seconds measured for one, e.g. 0.4.")
         if self.errors:
             return cleaned
         try:

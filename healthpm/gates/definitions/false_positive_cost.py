@@ -9,11 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from healthpm.lib.burden import BurdenInputs, BurdenResult, burden, exceeds, format_money, passing_targets
 
 from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Working
-from .forms_base import DataForm, GateForm
+from .forms_base import DataForm, GateForm, source_floor_error, with_choose
 
 MODES = [
     ("measured", "Alerts per day and PPV, as measured (silent-mode run)"),
@@ -69,7 +70,7 @@ class FalsePositiveCostMainForm(DataForm):
     alerts_per_day = forms.FloatField(required=False, min_value=0, label="Alerts per day")
     ppv = _fraction("Precision (PPV)", "As a fraction: 0.14 for 14%.")
     evaluated_per_day = forms.FloatField(required=False, min_value=0, label="Evaluated per day (N)")
-    population_unit = forms.ChoiceField(choices=UNITS, initial="patient-days", label="N counts")
+    population_unit = forms.ChoiceField(choices=with_choose(UNITS), required=False, label="N counts")
     sensitivity = _fraction("Sensitivity", "Fraction between 0 and 1.")
     specificity = _fraction("Specificity", "Fraction between 0 and 1.")
     prevalence = _fraction("Prevalence (π)", "Fraction between 0 and 1, e.g. 0.02 for 2%.")
@@ -78,20 +79,63 @@ class FalsePositiveCostMainForm(DataForm):
     minutes_per_false_alert = forms.FloatField(label="Minutes a responder spends on one false alert")
     responder_role = forms.CharField(max_length=100, label="Responder role", help_text="e.g. rapid-response RN.")
     hourly_rate = forms.DecimalField(max_digits=8, decimal_places=2, label="Loaded hourly rate (USD)")
-    days_per_month = forms.IntegerField(initial=30, label="Days per month")
-    shift_hours = forms.FloatField(initial=8, label="Shift length (hours)")
+    days_per_month = forms.IntegerField(initial=30, label="Days per month", help_text="Default: 30 days.")
+    shift_hours = forms.FloatField(initial=8, label="Shift length (hours)", help_text="Default: 8 hours.")
+
+    def clean_hourly_rate(self):
+        rate = self.cleaned_data["hourly_rate"]
+        floor = Decimal(str(settings.HEALTHPM_MIN_HOURLY_RATE_USD))
+        if rate is not None and 0 <= rate < floor:
+            raise forms.ValidationError(
+                f"${rate:,.2f} an hour is below the US federal minimum wage of ${floor:,.2f}: give the responder's "
+                "loaded hourly rate (wage plus benefits), e.g. 65.00 for a registered nurse.")
+        return rate
+
+    def clean_alerts_per_day(self):
+        return self._at_least_floor("alerts_per_day", "alerts a day")
+
+    def clean_evaluated_per_day(self):
+        return self._at_least_floor("evaluated_per_day", "evaluated a day")
+
+    def _at_least_floor(self, name: str, noun: str):
+        value = self.cleaned_data[name]
+        floor = settings.HEALTHPM_MIN_ALERTS_PER_DAY
+        if value is not None and value < floor:
+            raise forms.ValidationError(
+                f"{value:g} {noun} is fewer than {floor:g} (one in {1 / floor:,.0f} days): check the decimal point, "
+                "or give the volume of a longer period divided by its days.")
+        return value
+
+    def clean_minutes_per_false_alert(self):
+        minutes = self.cleaned_data["minutes_per_false_alert"]
+        if minutes == 0:  # a negative number is refused by the calculator, naming it
+            raise forms.ValidationError(
+                "A false alert takes some of a responder's time: give the minutes measured for one, e.g. 0.5 "
+                "for 30 seconds.")
+        return minutes
+
+    def clean_volume_source(self):
+        text = self.cleaned_data["volume_source"]
+        problem = source_floor_error(text)
+        if problem:
+            raise forms.ValidationError(problem)
+        return text
 
     def clean(self):
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
+        if cleaned.get("mode") == "derived" and not cleaned.get("population_unit"):
+            self.add_error("population_unit", "Choose what N counts (patient-days, encounters, patients or studies).")
         measured = ("alerts_per_day", "ppv")
         derived = ("evaluated_per_day", "sensitivity", "specificity", "prevalence")
         needed, unused = (measured, derived) if cleaned.get("mode") == "measured" else (derived, measured)
         for name in unused:
             # The other way of giving the volume is not used: keep no stray number of it (an
-            # unchecked 1e308 there is stored, shown and hashed into the audit trail for nothing).
+            # unchecked 1e308 there is stored, shown and hashed into the audit trail for nothing),
+            # nor an error on it: the live working of a half-filled form reads the numbers given.
             cleaned[name] = None
+            self.errors.pop(name, None)
+        if self.errors:
+            return cleaned
         for name in needed:
             if cleaned.get(name) is None:
                 self.add_error(name, "Required for the chosen way of giving the alert volume.")

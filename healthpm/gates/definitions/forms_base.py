@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.forms import BaseFormSet, formset_factory
 
 from healthpm.core.forms import PlainTextForm
@@ -37,7 +38,38 @@ def iso_date(value: Any) -> date | None:
         return None
 
 
-YES_NO = [("", "—"), (True, "Yes"), (False, "No")]
+# The empty first choice: a claim (a drill passed, a vendor's service, yes or no) is never
+# preselected, so an answer on the page is always one someone gave.
+CHOOSE = ("", "— choose —")
+YES_NO = [CHOOSE, (True, "Yes"), (False, "No")]
+
+
+def with_choose(choices) -> list:
+    """The choices after an empty "— choose —" (a required field then refuses the empty one)."""
+    return [CHOOSE, *choices]
+
+
+def not_a_claim(field: forms.Field, why: str) -> forms.Field:
+    """Mark a choice whose initial value states no fact (tests/gates/test_no_preselection.py
+    lets it keep its initial). `why` says what makes it harmless."""
+    field.not_a_claim = why
+    return field
+
+
+def source_floor_error(text: str) -> str | None:
+    """Why a "where does this number come from" answer is too short to find the source, or None.
+
+    The floors are settings (HEALTHPM_MIN_SOURCE_WORDS, HEALTHPM_MIN_SOURCE_CHARS): a source a
+    reviewer can look up names what, where and when ("silent-mode run, 4 wards, Q1 2026").
+    """
+    words, chars = settings.HEALTHPM_MIN_SOURCE_WORDS, settings.HEALTHPM_MIN_SOURCE_CHARS
+    text = " ".join(str(text or "").split())
+    if len(text.split()) < words or len(text) < chars:
+        given = f"{len(text)} character{'' if len(text) == 1 else 's'}"
+        return (f"Too short to find the source ({given}): say in at least {words} words and "
+                f"{chars} characters what was measured, where and when, e.g. “90-day silent-mode run on 4 "
+                "medical wards, Jan–Mar 2026”.")
+    return None
 
 
 def yes_no_field(label: str, help_text: str = "", required: bool = True) -> forms.TypedChoiceField:
@@ -164,6 +196,12 @@ class GateForm:
         for formset in self.formsets.values():
             valid = formset.is_valid() and valid
         return valid
+
+    def partial_data(self) -> dict[str, Any]:
+        """The main form's answers that are valid so far (an invalid form keeps them in
+        cleaned_data): the live preview shows the working from the numbers while a free-text
+        field is still empty. Never saved."""
+        return {name: json_safe(value) for name, value in getattr(self.main, "cleaned_data", {}).items()}
 
     def to_data(self) -> dict[str, Any]:
         data = self.main.to_data()

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 
 from .base import Deadline, EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Working
-from .forms_base import DataForm, DateInput, GateForm, iso_date, yes_no_field
+from .forms_base import DataForm, DateInput, GateForm, iso_date, with_choose, yes_no_field
 
 OUTCOMES = [
     ("passed", "Passed: every decision made on paper in time"),
@@ -43,7 +43,7 @@ class PaperFallbackMainForm(DataForm):
                                         help_text="e.g. overhead page + Epic downtime banner + secure chat to charge nurses.")
     checklist_covers_all_decisions = yes_no_field("The paper checklist reproduces every decision the AI makes")
     last_drill_date = forms.DateField(widget=DateInput, label="Last downtime drill")
-    drill_outcome = forms.ChoiceField(choices=OUTCOMES, label="Drill outcome")
+    drill_outcome = forms.ChoiceField(choices=with_choose(OUTCOMES), label="Drill outcome")
     drill_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Drill findings")
     outage_replay = yes_no_field("Edge cases replayed from past outage logs")
     outage_replay_reference = forms.CharField(required=False, max_length=200, label="Outage log reference",

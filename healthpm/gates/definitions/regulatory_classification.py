@@ -15,7 +15,7 @@ from healthpm.lib.cds import CRITERIA, GUIDANCE_EDITIONS, failed_criteria, is_no
 from healthpm.lib.imdrf import SIGNIFICANCE_LABELS, SIGNIFICANCES, SITUATION_LABELS, SITUATIONS, imdrf_category
 
 from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Working
-from .forms_base import DataForm, GateForm, yes_no_field
+from .forms_base import DataForm, GateForm, with_choose, yes_no_field
 
 PATHWAYS = [("510k", "510(k)"), ("de_novo", "De Novo"), ("pma", "PMA"), ("exempt", "Exempt")]
 # FDA number formats: 510(k) K######, De Novo DEN######, PMA P######.
@@ -34,7 +34,7 @@ def category(data: dict[str, Any]) -> str | None:
 
 
 class RegulatoryMainForm(DataForm):
-    guidance_edition = forms.ChoiceField(choices=GUIDANCE_EDITIONS, label="FDA CDS guidance edition the answers rest on")
+    guidance_edition = forms.ChoiceField(choices=with_choose(GUIDANCE_EDITIONS), label="FDA CDS guidance edition the answers rest on")
     situation = forms.ChoiceField(required=False, label="State of the healthcare situation",
                                   choices=[("", "—"), *[(s, SITUATION_LABELS[s]) for s in SITUATIONS]])
     significance = forms.ChoiceField(required=False, label="Significance of the information",

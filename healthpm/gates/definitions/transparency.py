@@ -28,7 +28,7 @@ from healthpm.lib.imdrf import SIGNIFICANCE_LABELS
 
 from .auditable_inputs import proxy_match
 from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Prefill, Table, Working
-from .forms_base import DataForm, GateForm, yes_no_field
+from .forms_base import DataForm, GateForm, not_a_claim, yes_no_field
 
 ANSWERED, NOT_APPLICABLE = "answered", "not_applicable"
 STATUSES = [(ANSWERED, "Answered"), (NOT_APPLICABLE, "Not applicable")]
@@ -70,9 +70,10 @@ class TransparencyMainForm(DataForm):
         self.headings = {}
         for group in hti1.GROUPS:
             for number, a in enumerate(hti1.attributes_in(group.key)):
-                self.fields[status_field(a.key)] = forms.ChoiceField(
+                self.fields[status_field(a.key)] = not_a_claim(forms.ChoiceField(
                     choices=STATUSES, initial=ANSWERED, label=f"{a.reference} status",
-                    help_text="Not applicable: write why in the box.")
+                    help_text="Not applicable: write why in the box."),
+                    "it classifies the text in the box beside it: an empty box is reported as unanswered")
                 self.fields[a.key] = forms.CharField(
                     required=False, max_length=MAX_ANSWER, label=f"{a.reference} {a.label}",
                     widget=forms.Textarea(attrs={"rows": 2}))

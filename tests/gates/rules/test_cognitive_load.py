@@ -124,3 +124,25 @@ def test_the_form_saves_what_it_was_given(pm):
 
     assert form.is_valid(), form.error_messages()
     assert form.to_data() == data(KEY)
+
+
+# --- floors: typos that would hide the load, refused naming the field ------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize(("changes", "field", "says"), [
+    ({"cases_per_day": 0.0}, "cases_per_day", "A tool in use sees some cases a day"),
+    ({"seconds_per_interaction": 0.0}, "seconds_per_interaction", "Each added click or interaction takes some time"),
+])
+def test_a_zero_that_would_hide_the_added_load_is_refused(pm, changes, field, says):
+    gate = gate_of(InitiativeFactory(owner=pm), KEY)
+
+    form = form_for(gate, {**load(6.0, 6.5, 4.0, 15.0), **changes})
+
+    assert not form.is_valid()
+    assert list(form.main.errors) == [field]
+    assert form.main.errors[field][0].startswith(says)
+
+
+@pytest.mark.django_db
+def test_no_added_interactions_need_no_seconds(pm):
+    gate = gate_of(InitiativeFactory(owner=pm), KEY)
+    assert form_for(gate, load(6.0, 5.0, 0.0, 0.0)).is_valid()

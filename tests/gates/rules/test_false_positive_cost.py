@@ -100,10 +100,12 @@ def test_the_gate_page_shows_the_working_of_the_worked_example(pm, login):
 
     assert response.status_code == 200
     page = response.content.decode()
-    # Each step with its numbers: alerts/day, PPV, false alerts, minutes, cost, FTE, NNE.
+    # Each step with its numbers: alerts/day, PPV, false alerts, minutes a day, hours a month, cost, FTE, NNE.
     for shown in ("300 × (0.8 × 0.02 + (1 − 0.9) × (1 − 0.02))", "34.2", "0.1404", "34.2 × (1 − 0.1404)", "29.4",
-                  "29.4 × 10 × 30", "8,820", "8,820 ÷ 60 × 50", "7,350", "0.6125", "1 ÷ 0.1404", "7.125"):
+                  "29.4 × 10", "294 × 30 ÷ 60", "147 × $50.00", "$7,350.00", "294 ÷ (8 × 60)", "0.61",
+                  "1 ÷ 0.1404", "7.1", "alerts per true case", "min/day", "h/month"):
         assert shown in page, shown
+    assert "7.125" not in page and "0.6125" not in page and "patients</span>" not in page
     assert WORKED_MESSAGE in page
 
 
@@ -169,3 +171,52 @@ def test_the_form_accepts_the_worked_example_and_saves_it_as_entered(pm):
 
     assert form.is_valid(), form.error_messages()
     assert form.to_data() == WORKED
+
+
+# --- floors: typos refused as the ceilings are, each saying why ------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize(("changes", "field", "says"), [
+    ({"hourly_rate": "0"}, "hourly_rate", "$0.00 an hour is below the US federal minimum wage of $7.25"),
+    ({"hourly_rate": "7.24"}, "hourly_rate", "$7.24 an hour is below the US federal minimum wage of $7.25"),
+    ({"alerts_per_day": 0.0001}, "alerts_per_day", "0.0001 alerts a day is fewer than 0.01 (one in 100 days)"),
+    ({"alerts_per_day": 0}, "alerts_per_day", "0 alerts a day is fewer than 0.01"),
+    ({"minutes_per_false_alert": 0}, "minutes_per_false_alert", "A false alert takes some of a responder's time"),
+    ({"volume_source": "x"}, "volume_source", "Too short to find the source (1 character): say in at least 3 words"),
+    ({"volume_source": "silent-mode-run-2026-q1"}, "volume_source", "at least 3 words and 20 characters"),
+    ({"volume_source": "see the doc"}, "volume_source", "Too short to find the source (11 characters)"),
+])
+def test_the_form_refuses_typos_below_the_floors_naming_the_field_and_why(pm, changes, field, says):
+    gate = gate_of(InitiativeFactory(owner=pm), KEY)
+
+    form = form_for(gate, measured("50", **changes))
+
+    assert not form.is_valid()
+    assert list(form.main.errors) == [field]
+    assert says in form.main.errors[field][0]
+    label = str(form.main.fields[field].label)
+    assert any(m.startswith(f"{label}: ") and says in m for m in form.error_messages())
+
+
+@pytest.mark.django_db
+def test_the_floors_are_settings_and_the_edge_passes(pm, settings):
+    gate = gate_of(InitiativeFactory(owner=pm), KEY)
+    at_floor = measured("7.25", alerts_per_day=0.01, volume_source="Replay of 2025 admissions")
+    assert form_for(gate, at_floor).is_valid(), form_for(gate, at_floor).main.errors
+
+    settings.HEALTHPM_MIN_HOURLY_RATE_USD = "15.00"
+    settings.HEALTHPM_MIN_ALERTS_PER_DAY = 0.1
+    form = form_for(gate, at_floor)
+    assert not form.is_valid()
+    assert "below the US federal minimum wage of $15.00" in form.main.errors["hourly_rate"][0]
+    assert "fewer than 0.1 (one in 10 days)" in form.main.errors["alerts_per_day"][0]
+
+
+@pytest.mark.django_db
+def test_derived_volume_below_the_floor_and_a_missing_unit_are_refused(pm):
+    gate = gate_of(InitiativeFactory(owner=pm), KEY)
+
+    form = form_for(gate, {**WORKED, "evaluated_per_day": 0.001, "population_unit": ""})
+
+    assert not form.is_valid()
+    assert "fewer than 0.01" in form.main.errors["evaluated_per_day"][0]
+    assert form.main.errors["population_unit"] == ["Choose what N counts (patient-days, encounters, patients or studies)."]

@@ -264,7 +264,7 @@ def test_the_preview_shows_the_blocker_for_blocking_answers_and_saves_nothing(pm
     assert response.status_code == 200
     page = response.content.decode()
     assert "False alerts cost $5,001.00 a month, $1.00 over the $5,000.00 threshold." in page
-    assert "Blocks:" in page
+    assert "Would block submission:" in page
     assert db_state(gate.initiative) == before
 
 
@@ -286,7 +286,7 @@ def test_the_preview_shows_warnings(pm, login):
 
     page = response.content.decode()
     assert "is a known proxy (ZIP / postal code); justification recorded" in page
-    assert "Blocks:" not in page
+    assert "Would block submission:" not in page
 
 
 def test_the_preview_lists_form_errors_naming_field_and_row_and_saves_nothing(pm, login, saved):
