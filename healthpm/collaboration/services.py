@@ -16,6 +16,7 @@ from healthpm.accounts import roles
 from healthpm.audit.services import record
 from healthpm.core.errors import WorkflowError
 from healthpm.gates.models import Gate
+from healthpm.gates.services import lock_gate
 from healthpm.initiatives.models import Initiative
 from healthpm.lib.mentions import mentioned_usernames
 from healthpm.notifications.services import notify
@@ -23,13 +24,6 @@ from healthpm.notifications.services import notify
 from .models import MAX_COMMENT_LENGTH, Comment
 
 MAX_MENTIONS = 10
-
-
-def _lock(gate: Gate) -> tuple[Initiative, Gate]:
-    initiative = Initiative.objects.select_for_update().select_related("owner").get(pk=gate.initiative_id)
-    locked = Gate.objects.select_for_update().get(pk=gate.pk)
-    locked.initiative = initiative
-    return initiative, locked
 
 
 def _require_open(initiative: Initiative) -> None:
@@ -46,7 +40,7 @@ def _username(user) -> str | None:
 def gate_assign(*, gate: Gate, by, assignee) -> Gate:
     """The owner gives the gate to a team member (owner or collaborator) to fill; None unassigns."""
     with transaction.atomic():
-        initiative, gate = _lock(gate)
+        initiative, gate = lock_gate(gate)
         access.require_assign(by, initiative)
         _require_open(initiative)
         if assignee is not None and not (assignee.is_active and access.can_edit(assignee, initiative)):
@@ -74,7 +68,7 @@ def gate_request_reviewer(*, gate: Gate, by, reviewer) -> Gate:
     a conflict may still decide the gate.
     """
     with transaction.atomic():
-        initiative, gate = _lock(gate)
+        initiative, gate = lock_gate(gate)
         access.require_assign(by, initiative)
         _require_open(initiative)
         if reviewer is not None:
@@ -149,7 +143,7 @@ def comment_post(*, gate: Gate, by, body: str) -> Comment:
     """Add a comment to the gate's thread; @mentions of people who may see the initiative notify them."""
     body = _clean_body(body)
     with transaction.atomic():
-        initiative, gate = _lock(gate)
+        initiative, gate = lock_gate(gate)
         access.require_comment(by, initiative)
         _require_open(initiative)
         people = resolve_mentions(body, initiative, by=by)
@@ -167,7 +161,7 @@ def comment_edit(*, comment: Comment, by, body: str) -> Comment:
     """
     body = _clean_body(body)
     with transaction.atomic():
-        initiative, gate = _lock(comment.gate)
+        initiative, gate = lock_gate(comment.gate)
         current = Comment.objects.select_for_update().filter(pk=comment.pk, gate=gate).first()
         if current is None:
             raise WorkflowError("That comment is not on this gate.")

@@ -42,8 +42,9 @@ class Upload:
         return self.size if self.size is not None else len(self.data)
 
 
-def _lock(gate: Gate) -> tuple[Initiative, Gate]:
-    initiative = Initiative.objects.select_for_update().get(pk=gate.initiative_id)
+def lock_gate(gate: Gate) -> tuple[Initiative, Gate]:
+    """Lock the initiative, then the gate (always in that order, so two workflows cannot deadlock)."""
+    initiative = Initiative.objects.select_for_update().select_related("owner").get(pk=gate.initiative_id)
     locked = Gate.objects.select_for_update().get(pk=gate.pk)
     locked.initiative = initiative
     return initiative, locked
@@ -142,7 +143,7 @@ def evidence_add(
     evidence = None
     try:
         with transaction.atomic():
-            initiative, gate = _lock(gate)
+            initiative, gate = lock_gate(gate)
             access.require_edit(by, initiative)
             _require_open_for_edit(initiative, gate)
             if item_key not in {item.key for item in gate.definition.items if not item.structured}:
@@ -196,7 +197,7 @@ def with_officer_data(gate: Gate, data: dict) -> dict:
 def gate_save_data(*, gate: Gate, by, data: dict) -> Gate:
     """Store a gate's structured answers (already validated by its form)."""
     with transaction.atomic():
-        initiative, gate = _lock(gate)
+        initiative, gate = lock_gate(gate)
         access.require_edit(by, initiative)
         _require_open_for_edit(initiative, gate)
         data = with_officer_data(gate, data)
@@ -225,7 +226,7 @@ def gate_record_exception(*, gate: Gate, by, text: str) -> Gate:
     if not text:
         raise WorkflowError("Write the exception: why launch may go ahead despite the finding, and what limits it.")
     with transaction.atomic():
-        initiative, gate = _lock(gate)
+        initiative, gate = lock_gate(gate)
         access.require_record_exception(by, initiative)
         if initiative.is_locked:
             raise WorkflowError(f"“{initiative.title}” has a final decision and is locked.")
@@ -268,7 +269,7 @@ def gate_submit(*, gate: Gate, by, note: str = "", response: str = "") -> Gate:
     """
     response = response.strip()
     with transaction.atomic():
-        initiative, gate = _lock(gate)
+        initiative, gate = lock_gate(gate)
         access.require_edit(by, initiative)
         if initiative.is_locked:
             raise WorkflowError(f"“{initiative.title}” has a final decision and is locked.")
@@ -307,7 +308,7 @@ def gate_withdraw(*, gate: Gate, by) -> Gate:
     the gate first wins, and the other is told what happened.
     """
     with transaction.atomic():
-        initiative, gate = _lock(gate)
+        initiative, gate = lock_gate(gate)
         access.require_withdraw(by, initiative)
         if gate.status != GateStatus.SUBMITTED:
             gate = _reload(gate, initiative)
@@ -338,7 +339,7 @@ def gate_decide(*, gate: Gate, by, decision: str, reason: str = "") -> GateDecis
     if decision == GateDecision.Decision.REJECTED and not reason:
         raise WorkflowError("Give the reason for rejecting, so the team knows what to change.")
     with transaction.atomic():
-        initiative, gate = _lock(gate)
+        initiative, gate = lock_gate(gate)
         access.require_decide(by, initiative)
         gate = _reload(gate, initiative)
         if gate.status != GateStatus.SUBMITTED:
