@@ -79,10 +79,12 @@ def test_every_main_page_fits_a_phone(browse, shoot, pm, compliance, leader):
     dashboard_path = dashboard(people)
     pages = {
         "pm": [("login", None), ("initiative list", list_path), ("new initiative", "/initiatives/new/"),
+               ("inbox", "/inbox/"), ("assigned to me", "/initiatives/?scope=assigned"),
                ("overview", f"/initiatives/{bench.slug}/"), ("dossier page", f"/initiatives/{dossiers.slug}/dossier/")]
         + [(f"v1 gate {key}", f"/initiatives/{bench.slug}/gates/{key}/") for key in KEYS]
         + [(f"v{LATEST.version} gate {key}", f"/initiatives/{v2.slug}/gates/{key}/") for key in LATEST.keys],
-        "compliance": [("list all (compliance)", "/initiatives/?scope=all"),
+        "compliance": [("list all (compliance)", "/initiatives/?scope=all"), ("review queue", "/reviews/"),
+                       ("inbox (compliance)", "/inbox/"),
                        ("overview in review (compliance)", f"/initiatives/{review.slug}/"),
                        ("approval (compliance)", f"/initiatives/{ready_one.slug}/approval/")]
         + [(f"decide {key} (compliance)", f"/initiatives/{review.slug}/gates/{key}/") for key in KEYS]

@@ -24,7 +24,8 @@ from healthpm.gates import registry
 from tests.browser.conftest import in_ci
 from tests.browser.test_accessibility import (LATEST, People, latest_workbench, ready, under_review, with_dossiers,
                                               workbench)
-from tests.factories import InitiativeFactory
+from healthpm.collaboration.services import comment_edit, comment_post, gate_assign
+from tests.factories import InitiativeFactory, gate_of
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,15 @@ def pages(people: People) -> list[tuple[str, str, str | None, dict | None]]:
     ready_one = ready(people)
     dossiers = with_dossiers(people)
     InitiativeFactory(owner=people.pm, title="Wound photo triage", clinical_area="nursing")
+    # A thread with a mention and an edited comment, and an assigned gate: the comment block,
+    # the inbox entries and the "Assigned to me" tab have something to show.
+    discussed = gate_of(review, V1[0])
+    question = comment_post(gate=discussed, by=people.compliance,
+                            body=f"@{people.pm.username} which silent-mode run gave the volume?")
+    comment_edit(comment=question, by=people.compliance,
+                 body=f"@{people.pm.username} which silent-mode run gave the 40 alerts a day?")
+    comment_post(gate=discussed, by=people.pm, body="The March run on 4 wards; the report is attached.")
+    gate_assign(gate=gate_of(bench, V1[1]), by=people.pm, assignee=people.pm)
     found = [
         ("login", None, "/accounts/login/", None),
         ("initiative list", "pm", "/initiatives/", None),
@@ -70,6 +80,10 @@ def pages(people: People) -> list[tuple[str, str, str | None, dict | None]]:
         ("verify with a result", "leader", "/dossiers/verify/", {"file": ("scan.pdf", b"%PDF-1.4\n%%EOF\n")}),
         ("password change", "pm", "/accounts/password/", None),
         ("lockout page", None, "/accounts/login/", {"username": "lena", "password": "wrong-password"}),
+        ("initiative list, assigned to me", "pm", "/initiatives/?scope=assigned", None),
+        ("review queue", "compliance", "/reviews/", None),
+        ("inbox (PM)", "pm", "/inbox/", None),
+        ("inbox (compliance)", "compliance", "/inbox/", None),
         ("403 page", "pm", "/dashboard/", None),
         ("404 page", "pm", "/initiatives/no-such-initiative/", None),
     ]
