@@ -15,6 +15,7 @@ from healthpm.demo import data as demo_data
 from healthpm.gates.models import Evidence, Gate, GateDecision
 from tests.factories import context
 from healthpm.initiatives.models import Initiative
+from healthpm.reviews.queue import review_queue
 from healthpm.notifications.models import Notification
 
 EXPECTED_STATUS = {
@@ -111,6 +112,11 @@ def test_seed_demo_builds_every_state_once_and_prints_the_logins(db, settings, m
         assert str(settings.MEDIA_ROOT) in evidence.file.path
 
     assert Evidence.objects.filter(expiry_date__lt=sepsis.created_at.date()).exists(), "an expired BAA for the dashboard"
+    # The review queue has waiting times to show, one of them past the 5-working-day SLA.
+    officer = User.objects.get(username="compliance")
+    queue = review_queue(officer)
+    waited = sorted(row.working_days for row in queue.decidable + queue.barred)
+    assert waited[0] == 0 and waited[-1] > 5 and queue.overdue
     checked, broken = verify_chain()
     assert broken is None and checked == after_first["AuditEvent"]
     call_command("verify_audit", stdout=io.StringIO())  # exits 0

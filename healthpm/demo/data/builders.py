@@ -18,9 +18,10 @@ def link(item, url, *, title, days_ago, expires_in=None, by=None):
     return {"item": item, "url": url, "title": title, "days_ago": days_ago, "expires_in": expires_in, "by": by}
 
 
-def submit(note="", by=None, response=""):
-    """Submit for review; after a rejection `response` is the team's written answer to the reviewer."""
-    return ("submit", {"note": note, "by": by, "response": response})
+def submit(note="", by=None, response="", days_ago=0):
+    """Submit for review; after a rejection `response` is the team's written answer to the reviewer.
+    `days_ago`: how long a submission still waiting has waited (the review queue's age and SLA)."""
+    return ("submit", {"note": note, "by": by, "response": response, "days_ago": days_ago})
 
 
 def approve(by, reason=""):

@@ -104,7 +104,7 @@ PRIOR_AUTH = {
             "data": fallback(owner="Director of Utilisation Management", notification="Integration-engine heartbeat page "
                              "and a Teams message to the UM lead", drill_days_ago=150, replay_ref="Payer portal outage 2025-06"),
             "flow": [assign(to="pm2", reviewer="compliance2"),
-                     submit("Drill passed five months ago; waiting for compliance."),
+                     submit("Drill passed five months ago; waiting for compliance.", days_ago=12),
                      comment("compliance2", "@pm2 The drill report lists the payer-portal outage as a replayed edge "
                                             "case. Was the paper checklist actually used to prepare requests that "
                                             "morning, or only read through? I need to know before I decide."),
@@ -164,7 +164,7 @@ PRIOR_AUTH = {
                                           "notes; nothing else is sent.",
                         retention="10 years with the payer file",
                         vendors=[("Clearwell Document AI, Inc.", "other", True, BaaOf("baa-clearwell-document-ai.pdf"))]),
-            "flow": [submit()],
+            "flow": [submit(days_ago=4)],
         },
     },
 }
@@ -263,7 +263,7 @@ NO_SHOW = {
                              roles="Work stays with schedulers.")],
             "data": workload(task="Working one no-show risk call", before=11.0, after=6.5, cases=410, method="time_motion",
                              clicks=1, seconds=3, per_day=60, roles_before=["scheduler"]),
-            "flow": [submit()],
+            "flow": [submit(days_ago=3)],
         },
         REGULATORY: {
             "evidence": [doc("counsel-memo", "counsel_memo", "no-show-fda-status-memo.pdf", title="Counsel memo: FDA status",
@@ -352,7 +352,7 @@ VISIT_NOTE = {
             "evidence": [doc("data-dictionary", "data_dictionary", "visit-note-data-dictionary.csv",
                              title="Ambient note data dictionary", days_ago=21, inputs=VISIT_NOTE_INPUTS)],
             "data": inventory(VISIT_NOTE_INPUTS),
-            "flow": [submit("Audio is the only non-EHR input; consent is checked before capture.")],
+            "flow": [submit("Audio is the only non-EHR input; consent is checked before capture.", days_ago=8)],
         },
         LOAD: {
             "evidence": [doc("time-on-task-study", "cognitive_load_study", "visit-note-pilot-time-on-task.pdf",
@@ -396,7 +396,7 @@ VISIT_NOTE = {
                         retention="Audio 30 days; transcript 1 year; signed note with the medical record",
                         vendors=[("Scribewell AI, Inc.", "model_api", True, BaaOf("baa-scribewell-ai.pdf")),
                                  ("Cirrus Cloud Services LLC", "hosting", True, BaaOf("baa-cirrus-cloud.pdf"))]),
-            "flow": [submit("Scribewell BAA renewal is in legal review; it expires in 45 days.")],
+            "flow": [submit("Scribewell BAA renewal is in legal review; it expires in 45 days.", days_ago=2)],
         },
     },
 }
@@ -445,7 +445,7 @@ DERM = {
                         ("It analyses medical images.", "Referral data.", "The dermatologist decides.",
                          "Only a heat map is shown; the basis cannot be independently reviewed."),
                         situation="serious", significance="drive", pathway="510k", predicate="K231830", adaptive=False),
-            "flow": [submit("Device; launch waits for the vendor's 510(k).")],
+            "flow": [submit("Device; launch waits for the vendor's 510(k).", days_ago=6)],
         },
         PHI: {
             "evidence": [

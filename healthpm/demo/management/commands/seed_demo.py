@@ -178,6 +178,11 @@ class Command(BaseCommand):
                 elif step == "submit":
                     gate_submit(gate=gate, by=users[args["by"] or spec["owner"]], note=args["note"],
                                 response=args.get("response", ""))
+                    if args.get("days_ago"):
+                        # The story says how long this submission has waited, so the review queue
+                        # shows ages and an overdue row; the audit trail keeps when the demo was seeded.
+                        Gate.objects.filter(pk=gate.pk).update(
+                            submitted_at=timezone.now() - timedelta(days=args["days_ago"]))
                 elif step == "decide":
                     gate_decide(gate=gate, by=users[args["by"]], decision=args["decision"], reason=args["reason"])
                 elif step == "comment":
