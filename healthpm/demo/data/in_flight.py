@@ -124,7 +124,7 @@ PRIOR_AUTH = {
                      reject("compliance2", "A self-reported survey of six nurses is not a measurement of time on task. "
                                            "Provide time-motion or EHR audit-log data before and after, with case counts."),
                      replace(doc("time-on-task-study", "cognitive_load_study", "prior-auth-time-on-task-v2.pdf",
-                                 title="Time on task, audit-log study v2", days_ago=12, method="EHR audit log",
+                                 title="Time on task, EHR audit-log study", days_ago=12, method="EHR audit log",
                                  units="UM office, 4 weeks each period", cases_before=2210, cases_after=2348,
                                  rows=[("UM RN, per request", 8.4, 7.1), ("PA coordinator, per request", 3.2, 3.3)],
                                  interactions="Two clicks (about 3 s) to open the triage panel.",
