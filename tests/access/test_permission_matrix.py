@@ -171,6 +171,8 @@ dashboard:portfolio                GET     login  forbidden forbidden forbidden 
 dashboard:portfolio                POST    login  method    method    method    method    method    method    method    method
 dashboard:export_csv               GET     login  forbidden forbidden forbidden ok        ok        ok        ok        forbidden
 dashboard:export_csv               POST    login  method    method    method    method    method    method    method    method
+dashboard:export_xlsx              GET     login  forbidden forbidden forbidden ok        ok        ok        ok        forbidden
+dashboard:export_xlsx              POST    login  method    method    method    method    method    method    method    method
 
 # The review queue: compliance officers only (officer_ev sees the gates it may not decide listed apart).
 reviews:queue                      GET     login  forbidden forbidden forbidden ok        ok        forbidden forbidden forbidden
