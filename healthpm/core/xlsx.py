@@ -91,12 +91,20 @@ def sheet_title(text: str, taken: Iterable[str] = ()) -> str:
     """A name Excel accepts: no []:*?/\\, at most 31 characters, unique in its workbook."""
     base = " ".join(str(text).translate(_NOT_IN_SHEET_TITLE).split()).strip("'") or "Sheet"
     taken = {t.lower() for t in taken}
-    title, n = base[:MAX_SHEET_TITLE], 1
+    title, n = _shortened(base, MAX_SHEET_TITLE), 1
     while title.lower() in taken:
         n += 1
         suffix = f" ({n})"
-        title = base[:MAX_SHEET_TITLE - len(suffix)] + suffix
+        title = _shortened(base, MAX_SHEET_TITLE - len(suffix)) + suffix
     return title
+
+
+def _shortened(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word with "…" ("Vendors and processors that…")."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;(-") + "…"
 
 
 def _cell_value(value: Any) -> Any:
