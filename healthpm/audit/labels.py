@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "evidence_added": "Evidence added",
     "evidence_replaced": "Evidence replaced by a new version",
     "evidence_downloaded": "Evidence downloaded",
+    "gate_table_downloaded": "Gate table downloaded (XLSX)",
     "dossier_requested": "Dossier requested",
     "dossier_generated": "Dossier generated",
     "dossier_failed": "Dossier generation failed",

@@ -1,12 +1,12 @@
-"""Portfolio dashboard and its CSV export (SPEC §7): leadership, compliance and superusers.
+"""Portfolio dashboard and its CSV and XLSX exports (SPEC §7): leadership, compliance and superusers.
 
-Both views ask the same fixed set of queries however large the portfolio is: aggregates
+Every view asks the same fixed set of queries however large the portfolio is: aggregates
 over `PortfolioFacts` and the gates, short top-N lists, and one page of the grid.
 """
 
 import csv
+import io
 import itertools
-from collections.abc import Iterator
 from datetime import date
 
 from django.contrib.auth import get_user_model
@@ -19,10 +19,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from healthpm import access
-from healthpm.gates import registry
+from healthpm.core import xlsx
+from healthpm.core.downloads import attachment
 from healthpm.gates.models import GateStatus
 from healthpm.initiatives.models import Initiative, Status
 
+from . import export
 from . import portfolio as pf
 from .charts import bar_chart
 from .forms import PortfolioFilterForm
@@ -172,82 +174,16 @@ def portfolio(request):
     return render(request, "dashboard/portfolio.html", context)
 
 
-def csv_header() -> list[str]:
-    """Column names a person reads in a spreadsheet (the values are labels too, never codes)."""
-    return [
-        "Slug", "Title", "Clinical area", "Owner", "Status",
-        *[f"Gate: {d.title}" for d in pf.columns()],
-        "False-positive cost per month (USD)", "False-positive cost basis", "Regulatory class",
-        "Regulatory class basis", "Validation burden", "Validation burden rank (1 = lowest)",
-        "Inputs with an approved, timestamped source", "Inputs listed", "Inputs with an approved source (%)",
-        "Paper fallback", "Last drill date", "Next BAA expiry", "Worst subgroup sensitivity gap",
-        "Open severe failure modes", "Pause thresholds", "Harm engine", "Last peer-led training",
-    ]
-
-
-# The paper-fallback state (portfolio.fallback_state) and a fact's basis, in words.
-FALLBACK_WORDS = {"drilled": "Drilled in time", "overdue": "Drill overdue", "failed": "Last drill failed",
-                  "none": "No drill recorded"}
-NOT_IN_CHECKLIST_WORDS = "Not in this checklist"
-
-
-def _basis(value_given: bool, claimed: bool) -> str:
-    """Approved: the gate giving the fact is approved; claimed: the team's answer, not approved yet."""
-    if not value_given:
-        return ""
-    return "Claimed (gate not approved)" if claimed else "Approved"
-
-
-def _safe(value) -> str:
-    """Neutralise spreadsheet formulas: a title typed as "=HYPERLINK(…)" must stay text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
 
 
-def _csv_rows(initiatives, today: date) -> Iterator[list]:
-    yield csv_header()
-    keys = [d.key for d in pf.columns()]
-    gate_labels = dict(GateStatus.choices)
-    for initiative in initiatives.iterator(chunk_size=2000):
-        facts = getattr(initiative, "facts", None)
-        regulatory = facts.regulatory_class if facts else RegulatoryClass.UNCLASSIFIED
-        fallback, _ = pf.fallback_state(initiative, today=today)
-        share = facts.inputs_share if facts else None
-        statuses = pf.gate_cells(initiative, len(keys))
-        claimed = pf.claimed_facts(initiative, dict(zip(keys, statuses)))
-        cost = facts.fp_cost_per_month if facts else None
-        yield [
-            initiative.slug, _safe(initiative.title), initiative.get_clinical_area_display(),
-            _safe(initiative.owner.get_full_name() or initiative.owner.get_username()), initiative.get_status_display(),
-            *[gate_labels.get(status, status) if status else NOT_IN_CHECKLIST_WORDS for status in statuses],
-            cost if cost is not None else "", _basis(cost is not None, "fp_cost_per_month" in claimed),
-            RegulatoryClass(regulatory).label,
-            _basis(regulatory != RegulatoryClass.UNCLASSIFIED, "regulatory_class" in claimed),
-            pf.burden_label(regulatory), initiative.rank,
-            facts.inputs_good if facts else 0, facts.inputs_total if facts else 0,
-            f"{share * 100:.0f}" if share is not None else "",
-            FALLBACK_WORDS[fallback], facts.drill_date.isoformat() if facts and facts.drill_date else "",
-            facts.baa_next_expiry.isoformat() if facts and facts.baa_next_expiry else "",
-            *_v2_cells(initiative, facts),
-        ]
-
-
-def _v2_cells(initiative: Initiative, facts) -> list[str]:
-    """The checklist v2 facts for the CSV: "Not in this checklist" where the initiative's checklist has no gate for them."""
-    checklist = registry.checklist(initiative.checklist_version)
-    values = {
-        "worst_subgroup_gap": f"{facts.worst_subgroup_gap:.4f}" if facts and facts.worst_subgroup_gap is not None else "",
-        "open_severe_modes": facts.open_severe_modes if facts else 0,
-        "pause_thresholds": facts.pause_thresholds if facts and facts.pause_thresholds is not None else "",
-        "harm_engine": ("Yes" if facts.harm_engine else "No") if facts else "",
-        "training_date": facts.training_date.isoformat() if facts and facts.training_date else "",
-    }
-    return [value if checklist.owner_of(fact) else NOT_IN_CHECKLIST_WORDS for fact, value in values.items()]
+def _filtered_rows(request, today: date):
+    """The initiatives the dashboard's filters select, with their grid columns, in its sort order."""
+    form = PortfolioFilterForm(request.GET or None)
+    initiatives = Initiative.objects.visible_to(request.user).filter(form.filters.q())
+    return pf.ordered(pf.with_grid_columns(initiatives, today=today), form.sort_key), form.filters.active
 
 
 @login_required
@@ -256,12 +192,26 @@ def export_csv(request):
     """The filtered portfolio, one row per initiative, in the dashboard's sort order."""
     access.require_dashboard(request.user)
     today = timezone.localdate()
-    form = PortfolioFilterForm(request.GET or None)
-    initiatives = Initiative.objects.visible_to(request.user).filter(form.filters.q())
-    rows = pf.ordered(pf.with_grid_columns(initiatives, today=today), form.sort_key)
+    rows, _ = _filtered_rows(request, today)
+    columns = export.portfolio_columns()
     writer = csv.writer(_Echo())
     # The byte order mark first: without it Excel reads UTF-8 as Windows-1252 ("Ã©" for "é").
-    lines = itertools.chain(["\ufeff"], (writer.writerow(row) for row in _csv_rows(rows, today)))
+    lines = itertools.chain(["\ufeff", writer.writerow(export.csv_header())],
+                            (writer.writerow(export.csv_row(row, columns)) for row in export.portfolio_rows(rows, today)))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="healthpm-portfolio-{today.isoformat()}.csv"'
     return response
+
+
+@login_required
+@require_safe
+def export_xlsx(request):
+    """The same rows as the CSV in a workbook: typed cells, a frozen bold header and an autofilter."""
+    access.require_dashboard(request.user)
+    today = timezone.localdate()
+    rows, filtered = _filtered_rows(request, today)
+    sheet = xlsx.Sheet("Portfolio (filtered)" if filtered else "Portfolio", export.portfolio_columns(),
+                       export.portfolio_rows(rows, today))
+    data = xlsx.workbook_bytes([sheet], title=f"healthpm portfolio{' (filtered)' if filtered else ''}, {today.isoformat()}")
+    return attachment(io.BytesIO(data), filename=f"healthpm-portfolio-{today.isoformat()}.xlsx",
+                      content_type=xlsx.CONTENT_TYPE)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("<slug:key>/", views.gate_detail, name="detail"),
     path("<slug:key>/evidence/", views.evidence_create, name="evidence_add"),
     path("<slug:key>/evidence/<int:evidence_id>/download/", views.evidence_download, name="evidence_download"),
+    path("<slug:key>/tables/<slug:table>.xlsx", views.table_xlsx, name="table_xlsx"),
     path("<slug:key>/submit/", views.gate_submit_view, name="submit"),
     path("<slug:key>/withdraw/", views.gate_withdraw_view, name="withdraw"),
     path("<slug:key>/decide/", views.gate_decide_view, name="decide"),

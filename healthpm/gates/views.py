@@ -1,3 +1,5 @@
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -11,6 +13,7 @@ from healthpm.accounts import roles
 from healthpm.audit.services import record
 from healthpm.core.downloads import attachment
 from healthpm.core.errors import WorkflowError
+from healthpm.core.xlsx import CONTENT_TYPE as XLSX, workbook_bytes
 
 from .context import evaluation_context
 from .definitions.base import GateDefinition
@@ -20,6 +23,7 @@ from .models import GATE_STATUS_SIGNS, Gate, GateStatus
 from .report import gate_report
 from .services import (evidence_add, gate_decide, gate_record_exception, gate_save_data, gate_submit, gate_withdraw,
                        with_officer_data)
+from .tables import declared_tables, table_sheet
 
 
 def _show_error(request, exc: WorkflowError, *, details_on_page: bool = False) -> None:
@@ -136,6 +140,9 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
         "exception_form": exception_form or ExceptionForm(),
         "next_gate": gate.checklist.next_after(gate.key),
         "gate_nav": _gate_nav(gate),
+        # The tables the gate's form declares that have saved rows, each downloadable as XLSX.
+        "table_downloads": [{"key": t.key, "title": t.title, "noun": t.noun, "rows": len(gate.data[t.key])}
+                            for t in declared_tables(definition) if gate.data.get(t.key)],
     }
     return render(request, "gates/detail.html", context, status=status)
 
@@ -319,3 +326,21 @@ def evidence_download(request, slug, key, evidence_id):
         raise Http404("This evidence is a link, not a file")
     record("evidence_downloaded", actor=request.user, obj=evidence, initiative=evidence.gate.initiative)
     return attachment(evidence.file.open("rb"), filename=evidence.original_name, content_type=evidence.content_type)
+
+
+@login_required
+@require_safe
+def table_xlsx(request, slug, key, table):
+    """One of the tables the gate's form declares, as saved, in a spreadsheet: whoever sees the gate.
+
+    Audited like an evidence or dossier download: the rows may describe PHI flows and vendors.
+    """
+    gate = access.get_gate_for(request.user, slug, key)
+    declared = {t.key: t for t in declared_tables(gate.definition)}
+    if table not in declared:
+        raise Http404("This gate has no such table")
+    sheet = table_sheet(gate, declared[table], evaluation_context())
+    record("gate_table_downloaded", actor=request.user, obj=gate, initiative=gate.initiative,
+           after={"table": table, "rows": len(sheet.rows), "format": "xlsx"})
+    data = workbook_bytes([sheet], title=f"{gate.initiative.title}: {gate.title}, {declared[table].title}")
+    return attachment(io.BytesIO(data), filename=f"{gate.initiative.slug}-{gate.key}-{table}.xlsx", content_type=XLSX)

@@ -48,6 +48,7 @@ METHODS = ("GET", "POST")
 TARGETS = ("draft", "review", "approved")
 GATE = "auditable-inputs"
 ITEM = "data-dictionary"
+TABLE = "inputs"
 
 # Outcomes: what a response means for the person who sent it.
 OK = "ok"                # 2xx, or a redirect anywhere but a login page
@@ -240,6 +241,8 @@ def fill_params(case: Case, world: World) -> dict[str, str]:
             values[param] = world.initiatives[case.target].slug
         elif param == "key":
             values[param] = GATE
+        elif param == "table":  # a table the GATE's form declares (gates:table_xlsx)
+            values[param] = TABLE
         elif param == "evidence_id":
             values[param] = str(world.evidence[case.target].pk)
         elif param == "version":

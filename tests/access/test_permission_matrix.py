@@ -93,6 +93,13 @@ gates:evidence_download@review     GET     login  ok        ok        ok        
 gates:evidence_download@review     POST    login  method    method    method    method    method    method    method    method
 gates:evidence_download@approved   GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
 gates:evidence_download@approved   POST    login  method    method    method    method    method    method    method    method
+# A gate's table as XLSX: whoever sees the gate, like an evidence download.
+gates:table_xlsx@draft             GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
+gates:table_xlsx@draft             POST    login  method    method    method    method    method    method    method    method
+gates:table_xlsx@review            GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+gates:table_xlsx@review            POST    login  method    method    method    method    method    method    method    method
+gates:table_xlsx@approved          GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+gates:table_xlsx@approved          POST    login  method    method    method    method    method    method    method    method
 gates:submit@draft                 GET     login  method    method    method    method    method    method    method    method
 gates:submit@draft                 POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
 gates:submit@review                GET     login  method    method    method    method    method    method    method    method
@@ -171,6 +178,8 @@ dashboard:portfolio                GET     login  forbidden forbidden forbidden 
 dashboard:portfolio                POST    login  method    method    method    method    method    method    method    method
 dashboard:export_csv               GET     login  forbidden forbidden forbidden ok        ok        ok        ok        forbidden
 dashboard:export_csv               POST    login  method    method    method    method    method    method    method    method
+dashboard:export_xlsx              GET     login  forbidden forbidden forbidden ok        ok        ok        ok        forbidden
+dashboard:export_xlsx              POST    login  method    method    method    method    method    method    method    method
 
 # The review queue: compliance officers only (officer_ev sees the gates it may not decide listed apart).
 reviews:queue                      GET     login  forbidden forbidden forbidden ok        ok        forbidden forbidden forbidden

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from healthpm.dashboard.views import csv_header
+from healthpm.dashboard.export import csv_header
 from healthpm.gates import registry
 from healthpm.gates.models import GateStatus
 from tests.factories import InitiativeFactory, approved_gate, db_state, pdf_bytes, ready_initiative, submitted_gate

@@ -31,7 +31,8 @@ def queries(client, url: str, **params) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize("url", [reverse("dashboard:portfolio"), reverse("dashboard:export_csv")])
+@pytest.mark.parametrize("url", [reverse("dashboard:portfolio"), reverse("dashboard:export_csv"),
+                                 reverse("dashboard:export_xlsx")])
 def test_the_query_count_does_not_grow_with_the_portfolio(url, pm, pm2, compliance, leader, login):
     client = login(leader)
     client.get(url)  # the first request after sign-in stamps the session's activity time

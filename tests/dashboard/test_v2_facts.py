@@ -69,3 +69,18 @@ def test_the_csv_has_the_v2_facts_and_n_a_on_v1(mixed, leader, login):
     assert legacy["Gate: Transparency"] == "Not in this checklist"
     assert [legacy[c] for c in ("Worst subgroup sensitivity gap", "Open severe failure modes", "Pause thresholds",
                                 "Harm engine", "Last peer-led training")] == ["Not in this checklist"] * 5
+
+
+def test_the_xlsx_types_the_v2_facts_and_says_n_a_on_v1(mixed, leader, login):
+    from openpyxl import load_workbook
+
+    response = login(leader).get(reverse("dashboard:export_xlsx"))
+    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    header = [c.value for c in ws[1]]
+    rows = {row[header.index("Title")].value: dict(zip(header, row)) for row in ws.iter_rows(min_row=2)}
+
+    gap = rows["Falls risk, blocked"]["Worst subgroup sensitivity gap"]
+    assert (gap.value, gap.data_type, gap.number_format) == (pytest.approx(0.34), "n", "0.0000")
+    assert rows["Falls risk, blocked"]["Open severe failure modes"].value == 1
+    assert rows["Falls risk, blocked"]["Harm engine"].value == "Yes"
+    assert rows["Legacy v1 triage"]["Pause thresholds"].value == "Not in this checklist"

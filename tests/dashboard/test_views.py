@@ -116,6 +116,7 @@ def test_filters_narrow_every_number_and_stay_in_the_links(portfolio, leader, pm
     assert "$13,500" in text_of(html, "fp-claimed") and text_of(html, "fp-total") == "$0 approved"
     assert 'value="radiology" selected' in html
     assert "export.csv?clinical_area=radiology&amp;status=draft" in html
+    assert "export.xlsx?clinical_area=radiology&amp;status=draft" in html
     assert "sort=cost" in html and "clinical_area=radiology" in html.split("sort=cost")[0].rsplit('href="', 1)[1]
 
     by_owner = page(login(leader), owner=pm2.pk)

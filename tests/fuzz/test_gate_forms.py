@@ -16,6 +16,7 @@ from healthpm.gates.context import evaluation_context
 from healthpm.gates.forms import DecisionForm, EvidenceForm, SubmitForm
 from healthpm.gates.models import Evidence, Gate, GateDecision, GateStatus
 from healthpm.gates import registry
+from healthpm.gates.tables import declared_tables
 from tests.factories import (
     InitiativeFactory,
     context,
@@ -154,6 +155,10 @@ def still_shown(gate: Gate, pm, leader) -> None:
         (pm, reverse("initiatives:overview", args=[initiative.slug])),
         (leader, reverse("dashboard:portfolio")),
         (leader, reverse("dashboard:export_csv")),
+        (leader, reverse("dashboard:export_xlsx")),
+        # Each of the gate's tables as XLSX: whatever a save stored becomes cells.
+        *[(leader, reverse("gates:table_xlsx", args=[initiative.slug, gate.key, table.key]))
+          for table in declared_tables(gate.definition)],
     ], reminders=True)
 
 

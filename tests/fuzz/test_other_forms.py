@@ -326,7 +326,7 @@ def _filters(pm) -> dict:
     return {"clinical_area": "critical_care", "owner": str(pm.pk), "status": "draft", "sort": "cost", "page": "1"}
 
 
-@pytest.mark.parametrize("view", ["dashboard:portfolio", "dashboard:export_csv"])
+@pytest.mark.parametrize("view", ["dashboard:portfolio", "dashboard:export_csv", "dashboard:export_xlsx"])
 def test_dashboard_filters_never_500_and_never_write(view, portfolio, pm, leader, client):
     case = FormCase(f"GET {view}", reverse(view), leader, method="get", allowed_statuses=frozenset({200}),
                     read_only=True)
