@@ -36,6 +36,13 @@ class Prepared:
     read: int = 0  # rows the file holds
 
 
+def printable(text: str, limit: int = 2000) -> str:
+    """Text from the file as a message may quote it: a control character or a lone surrogate (which
+    neither a page nor the database can hold) shown as �, and long text cut."""
+    text = "".join(ch if ch.isprintable() or ch == " " else "�" for ch in str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def key_of(value: Any) -> str:
     return str(value or "").strip().casefold()
 
@@ -79,7 +86,7 @@ def _problem_text(row_form: forms.Form, name: str, error: forms.ValidationError,
     if error.code == "invalid_choice" and name in row_form.fields:
         field = row_form.fields[name]
         offered = [label for code, label in choice_labels(field).items() if code != ""]
-        given = ", ".join(posted) if isinstance(posted, list) else posted
+        given = printable(", ".join(posted) if isinstance(posted, list) else posted, 120)
         listed = ", ".join(f"“{o}”" for o in offered[:12]) + (", …" if len(offered) > 12 else "")
         return (f"“{given}” is not one of the choices for {column_label(name, field)}"
                 + (f"; choose one of {listed}." if offered else "; there is nothing to choose from yet."))
@@ -200,7 +207,7 @@ def prepare_import(gate, table: RowTable, data: bytes, filename: str, ctx: Evalu
         if len(numbers) < 2:
             continue
         duplicated.update(numbers)
-        shown = next(k for n, k, _ in read if n == numbers[0])
+        shown = printable(next(k for n, k, _ in read if n == numbers[0]), 120)
         listed = ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
         column = (f"column {key_field} ({column_label(key_field, dict(fields)[key_field])})" if not computed
                   else "columns " + ", ".join(name for name, _ in fields[:2]))
@@ -212,7 +219,8 @@ def prepare_import(gate, table: RowTable, data: bytes, filename: str, ctx: Evalu
     problems.sort(key=lambda problem: problem[0])
     return Prepared(rows=[{"key": key, "row": cleaned} for number, key, cleaned in read
                           if cleaned is not None and number not in duplicated],
-                    problems=[text for _, text in problems], ignored_headers=sheet.ignored_headers,
+                    problems=[printable(text) for _, text in problems],
+                    ignored_headers=[printable(h, 120) for h in sheet.ignored_headers],
                     read=len(sheet.rows))
 
 

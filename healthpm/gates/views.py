@@ -21,7 +21,7 @@ from .context import evaluation_context
 from .definitions.base import GateDefinition
 from .diff import gate_diff
 from .forms import DecisionForm, EvidenceForm, ExceptionForm, SubmitForm, TableImportForm
-from .imports import KEY, prepare_import, preview_diff
+from .imports import KEY, prepare_import, preview_diff, printable
 from .models import GATE_STATUS_SIGNS, Gate, GateStatus, PendingImport
 from .report import gate_report
 from .services import (Upload, check_upload_name, evidence_add, gate_data_digest, gate_decide, gate_import_table,
@@ -390,7 +390,7 @@ def table_import(request, slug, key, table):
         check_upload_name(upload.name)
         prepared = prepare_import(gate, declared, upload.data, upload.name, evaluation_context())
     except (WorkflowError, Refused) as exc:
-        message = exc.message if isinstance(exc, WorkflowError) else str(exc)
+        message = exc.message if isinstance(exc, WorkflowError) else printable(str(exc))
         messages.error(request, f"Nothing was imported into “{declared.title}”: {message}", extra_tags="workflow")
         return redirect(_import_anchor(gate, table))
     PendingImport.objects.filter(gate=gate, table_key=table, created_by=request.user).delete()

@@ -353,3 +353,12 @@ def test_every_declared_table_round_trips_its_export_unchanged(definition, table
     body = text(page)
     assert "<strong>0</strong> changed" in body and "<strong>0</strong> removed" in body
     assert f"<strong>{len(data[table.key])}</strong> unchanged" in body
+
+
+def test_a_control_character_in_a_cell_is_quoted_as_a_replacement_sign(inputs_gate, pm, login):
+    """Found by the fuzzer: a control character in a choice cell (a NUL in an XLSX; a CSV with a NUL
+    is refused as binary) was echoed into the problems, which the database cannot hold (a 503). It
+    is shown as � and the preview opens."""
+    csv = (",".join(HEADER) + "\r\n" + "x_input,EH\x01R,F,Yes,Yes,No,,\r\n").encode()
+    location, page = preview(login(pm), inputs_gate, "inputs.csv", csv)
+    assert "Row 2, column source_system (Source system): “EH�R” is not one of the choices" in text(page)
