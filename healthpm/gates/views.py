@@ -422,6 +422,19 @@ def table_import_preview(request, slug, key, table, pending_id):
                                     "and upload it again.", extra_tags="workflow")
             return redirect(request.path)
         ctx = evaluation_context()
+        # Read again from the kept file: the choices the row form offers (approved source systems,
+        # the gate's BAA files) may have changed since the preview without the gate's data changing.
+        try:
+            again = prepare_import(gate, declared, bytes(pending.content), pending.original_name, ctx)
+        except Refused as exc:
+            again = None
+            messages.error(request, printable(str(exc)), extra_tags="workflow")
+        if again is None or again.rows != pending.rows or again.problems != pending.problems:
+            if again is not None:
+                messages.error(request, "What this file would change is no longer what the preview showed: the "
+                                        "choices the table offers have changed since. Upload the file again to "
+                                        "preview it.", extra_tags="workflow")
+            return redirect(request.path)
         diff, _ = preview_diff(gate, declared, pending.rows, ctx)
         try:
             gate_import_table(gate=gate, by=request.user, table_key=table, rows=[r["row"] for r in pending.rows],

@@ -362,3 +362,19 @@ def test_a_control_character_in_a_cell_is_quoted_as_a_replacement_sign(inputs_ga
     csv = (",".join(HEADER) + "\r\n" + "x_input,EH\x01R,F,Yes,Yes,No,,\r\n").encode()
     location, page = preview(login(pm), inputs_gate, "inputs.csv", csv)
     assert "Row 2, column source_system (Source system): “EH�R” is not one of the choices" in text(page)
+
+
+def test_a_choice_withdrawn_after_the_preview_refuses_the_confirm(inputs_gate, pm, login):
+    """The gate's data did not change, but the administrator stopped approving a source system the
+    file uses: the confirm reads the kept file again and refuses what the preview no longer shows."""
+    from healthpm.gates.models import SourceSystem
+    client = login(pm)
+    location, page = preview(client, inputs_gate, "inputs.xlsx", xlsx([row("pacs_feature", source="PACS")]))
+    assert "Import this model input</button>" in text(page)
+    SourceSystem.objects.filter(name="PACS").update(approved=False)
+    before = db_state(inputs_gate.initiative)
+
+    response = client.post(location, follow=True)
+
+    assert "no longer what the preview showed" in text(response)
+    assert db_state(inputs_gate.initiative) == before
