@@ -305,6 +305,8 @@ HEALTHPM_MIN_ALERTS_PER_DAY = float(env_str("HEALTHPM_MIN_ALERTS_PER_DAY", "0.01
 # at least 3 words and 20 characters, which "x", "n/a", "EHR" or "see attached" are not.
 HEALTHPM_MIN_SOURCE_WORDS = env_int("HEALTHPM_MIN_SOURCE_WORDS", 3)
 HEALTHPM_MIN_SOURCE_CHARS = env_int("HEALTHPM_MIN_SOURCE_CHARS", 20)
+# Rows a gate table import (CSV or XLSX) may hold: a file with more is refused whole.
+HEALTHPM_IMPORT_MAX_ROWS = env_int("HEALTHPM_IMPORT_MAX_ROWS", 10_000)
 # Checklist v2's thresholds (each gate declares the same default).
 HEALTHPM_SUBGROUP_MARGIN = float(env_str("HEALTHPM_SUBGROUP_MARGIN", "0.05"))
 HEALTHPM_SUBGROUP_MIN_POSITIVES = env_int("HEALTHPM_SUBGROUP_MIN_POSITIVES", 10)

@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "evidence_replaced": "Evidence replaced by a new version",
     "evidence_downloaded": "Evidence downloaded",
     "gate_table_downloaded": "Gate table downloaded (XLSX)",
+    "gate_table_imported": "Gate table imported from a spreadsheet",
     "dossier_requested": "Dossier requested",
     "dossier_generated": "Dossier generated",
     "dossier_failed": "Dossier generation failed",

@@ -101,3 +101,24 @@ class ExceptionForm(PlainTextForm, forms.Form):
         max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Written exception",
         help_text="Why launch may go ahead despite the finding, and what limits it (a cap, a review date).",
     )
+
+
+class TableImportForm(forms.Form):
+    """A spreadsheet to import into one of a gate's tables (read and previewed, not yet applied)."""
+
+    file = forms.FileField(label="Spreadsheet (.xlsx or .csv)",
+                           error_messages={"required": "Choose the spreadsheet to import (.xlsx or .csv).",
+                                           "empty": "The file is empty: download the template or export the "
+                                                    "table, fill it in and upload that file."})
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        limit = settings.HEALTHPM_MAX_UPLOAD_BYTES
+        if file.size > limit:
+            raise forms.ValidationError(f"“{file.name}” is larger than {limit // 1_048_576} MB: split the table or "
+                                        "leave out columns the import does not read.")
+        return file
+
+    def upload(self) -> Upload:
+        file = self.cleaned_data["file"]
+        return Upload(name=file.name, data=file.read(), size=file.size)

@@ -326,3 +326,31 @@ class ProxyVariable(models.Model):
 def split_terms(text: str) -> list[str]:
     """"zip, Postal" → ["zip", "postal"]."""
     return [t.strip().lower() for t in text.split(",") if t.strip()]
+
+
+class PendingImport(models.Model):
+    """A spreadsheet a team member uploaded into one of a gate's tables, read and checked but not
+    applied: the dry-run preview shows it, and only a confirm by the same person applies it.
+
+    The server keeps what the preview showed (the cleaned rows, the problems, the file and its
+    SHA-256) so the confirm trusts nothing the browser sends; `base_digest` is the digest of the
+    gate's data the rows were compared with, and a confirm after the data changed is refused.
+    """
+
+    gate = models.ForeignKey(Gate, on_delete=models.CASCADE, related_name="pending_imports")
+    table_key = models.CharField(max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    rows = models.JSONField(default=list)
+    problems = models.JSONField(default=list)
+    ignored_headers = models.JSONField(default=list)
+    base_digest = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} → {self.gate} / {self.table_key}"

@@ -21,7 +21,7 @@ from healthpm.core.errors import WorkflowError
 from healthpm.initiatives.models import Initiative
 from healthpm.initiatives.services import initiative_refresh_status
 from healthpm.lib import filetypes
-from healthpm.lib.hashing import sha256_chunks
+from healthpm.lib.hashing import digest, sha256_chunks
 
 from .context import evaluation_context
 from .models import Evidence, Gate, GateDecision, GateStatus
@@ -206,11 +206,93 @@ def gate_save_data(*, gate: Gate, by, data: dict) -> Gate:
         before = gate.data
         gate.data = data
         record("gate_data_saved", actor=by, obj=gate, initiative=initiative, before=before or None, after=data)
-        gate = _reload(gate, initiative)
-        gate.data = data
-        _after_change(initiative, gate, by=by, why="Structured data changed after approval.")
-        gate_data_saved.send(sender=Gate, gate=gate, initiative=initiative)
+        gate = _store_data(initiative, gate, by=by, data=data)
     return gate
+
+
+def _store_data(initiative: Initiative, gate: Gate, *, by, data: dict) -> Gate:
+    """Inside a gate-locked transaction, after the audit record: store the answers, move the gate
+    back to in progress (voiding a stale approval) and tell who listens."""
+    gate = _reload(gate, initiative)
+    gate.data = data
+    _after_change(initiative, gate, by=by, why="Structured data changed after approval.")
+    gate_data_saved.send(sender=Gate, gate=gate, initiative=initiative)
+    return gate
+
+
+def require_open_for_edit(gate: Gate) -> None:
+    """WorkflowError when the gate cannot change now (under review, or its initiative locked)."""
+    _require_open_for_edit(gate.initiative, gate)
+
+
+def gate_data_digest(data: dict) -> str:
+    """What a preview of the gate's data was made against: a confirm compares it with the saved data."""
+    return digest(data or {})
+
+
+def gate_import_table(*, gate: Gate, by, table_key: str, rows: list[dict], upload: Upload, counts: dict,
+                      base_digest: str) -> Gate:
+    """Replace one of the gate's tables with rows imported from a spreadsheet (already cleaned by
+    the table's row form, and previewed against data whose digest is `base_digest`).
+
+    One transaction and one audit event (`gate_table_imported`, with the counts and the file's
+    SHA-256). The rest of the gate's data is kept. When the table names an evidence item, the
+    file is kept as that item's evidence (a new version of the last file an import kept there).
+    """
+    from .tables import declared_tables
+
+    check_upload_name(upload.name)
+    sha, size = sha256_chunks([upload.data])
+    evidence = None
+    try:
+        with transaction.atomic():
+            initiative, gate = lock_gate(gate)
+            access.require_edit(by, initiative)
+            _require_open_for_edit(initiative, gate)
+            table = next((t for t in declared_tables(gate.definition) if t.key == table_key), None)
+            if table is None:
+                raise WorkflowError(f"“{gate.title}” has no table “{table_key}”.")
+            if gate_data_digest(gate.data) != base_digest:
+                raise WorkflowError(f"“{gate.title}” changed since this preview was made, so it no longer shows "
+                                    "what the import would change. Upload the file again to preview it against "
+                                    "the saved answers.")
+            before = gate.data.get(table_key) or []
+            data = with_officer_data(gate, {**gate.data, table_key: rows})
+            items = {item.key: item for item in gate.definition.items}
+            item = items.get(table.evidence_item)
+            if item is not None and not item.structured:
+                content_type, problem = filetypes.check(upload.name, upload.data)
+                if problem:
+                    raise WorkflowError(problem)
+                previous = (Evidence.objects.select_for_update()
+                            .filter(gate=gate, item_key=item.key, superseded_at__isnull=True,
+                                    kind=Evidence.Kind.FILE, title__startswith=IMPORT_TITLE)
+                            .order_by("-version").first())
+                evidence = Evidence(
+                    gate=gate, item_key=item.key, kind=Evidence.Kind.FILE, original_name=upload.name,
+                    content_type=content_type, title=f"{IMPORT_TITLE} ({table.title})", size=size, sha256=sha,
+                    version=previous.version + 1 if previous else 1, supersedes=previous,
+                    effective_date=timezone.localdate(), author=by,
+                )
+                evidence.file.save(upload.name, ContentFile(upload.data), save=False)
+                evidence.save()
+                if previous is not None:
+                    previous.superseded_at = timezone.now()
+                    previous.save(update_fields=["superseded_at"])
+            record("gate_table_imported", actor=by, obj=gate, initiative=initiative,
+                   before={table_key: before},
+                   after={"table": table_key, "file": upload.name, "sha256": sha, **counts,
+                          "evidence": evidence.snapshot() if evidence else None, table_key: rows})
+            gate = _store_data(initiative, gate, by=by, data=data)
+    except BaseException:
+        if evidence is not None and evidence.file:
+            evidence.file.delete(save=False)
+        raise
+    return gate
+
+
+# The title of the evidence an import keeps: the next import of the table supersedes it.
+IMPORT_TITLE = "Imported spreadsheet"
 
 
 def gate_record_exception(*, gate: Gate, by, text: str) -> Gate:

@@ -36,7 +36,7 @@ def _kind(field: forms.Field) -> Kind:
     return Kind.TEXT
 
 
-def _labels(field: forms.ChoiceField) -> dict[str, str]:
+def choice_labels(field: forms.ChoiceField) -> dict[str, str]:
     """Code → label of every choice, option groups flattened; codes as text (JSON keeps True, "3", 3)."""
     labels = {}
     for code, label in field.choices:
@@ -71,19 +71,29 @@ def _cell(field: forms.Field, kind: Kind, labels: dict[str, str] | None, value: 
     return str(value)
 
 
-def table_sheet(gate, table: RowTable, ctx: EvaluationContext) -> Sheet:
-    """The saved rows of one of the gate's tables, with the table's column labels."""
-    # The form as the page builds it, for the row form's fields and the choices it offers today
-    # (reference data, the gate's evidence, active users), looked up once for the table.
-    form = gate.definition.form_class(initial={}, gate=gate, context=ctx)
+def table_fields(gate, table: RowTable, ctx: EvaluationContext, *, form=None) -> list[tuple[str, forms.Field]]:
+    """The columns of a table, in the page's order: its row form's visible fields, with the
+    choices the form offers today (reference data, the gate's evidence, active users), looked up
+    once for the table. The export writes them and the import reads them back."""
+    form = form or gate.definition.form_class(initial={}, gate=gate, context=ctx)
     row_form = form.formsets[table.key].empty_form
-    fields = [(name, field) for name, field in row_form.fields.items()
-              if name != "DELETE" and not field.widget.is_hidden]
+    return [(name, field) for name, field in row_form.fields.items()
+            if name != "DELETE" and not field.widget.is_hidden]
+
+
+def column_label(name: str, field: forms.Field) -> str:
+    return str(field.label or name.replace("_", " ").capitalize())
+
+
+def table_sheet(gate, table: RowTable, ctx: EvaluationContext, *, with_rows: bool = True) -> Sheet:
+    """The saved rows of one of the gate's tables, with the table's column labels (`with_rows`
+    False: the header row only, the template of an import)."""
+    fields = table_fields(gate, table, ctx)
     kinds = [_kind(field) for _, field in fields]
-    labels = [_labels(field) if isinstance(field, forms.ChoiceField) else None for _, field in fields]
-    columns = [Column(str(field.label or name.replace("_", " ").capitalize()), kind)
-               for (name, field), kind in zip(fields, kinds)]
-    rows = [[_cell(field, kind, choice_labels, row.get(name))
-             for (name, field), kind, choice_labels in zip(fields, kinds, labels)]
-            for row in gate.data.get(table.key) or [] if isinstance(row, dict)]
+    labels = [choice_labels(field) if isinstance(field, forms.ChoiceField) else None for _, field in fields]
+    columns = [Column(column_label(name, field), kind) for (name, field), kind in zip(fields, kinds)]
+    saved = (gate.data.get(table.key) or []) if with_rows else []
+    rows = [[_cell(field, kind, choices, row.get(name))
+             for (name, field), kind, choices in zip(fields, kinds, labels)]
+            for row in saved if isinstance(row, dict)]
     return Sheet(table.title, columns, rows)

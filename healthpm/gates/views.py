@@ -1,3 +1,4 @@
+import hashlib
 import io
 
 from django.contrib import messages
@@ -14,14 +15,17 @@ from healthpm.audit.services import record
 from healthpm.core.downloads import attachment
 from healthpm.core.errors import WorkflowError
 from healthpm.core.xlsx import CONTENT_TYPE as XLSX, workbook_bytes
+from healthpm.lib.spreadsheet import Refused
 
 from .context import evaluation_context
 from .definitions.base import GateDefinition
 from .diff import gate_diff
-from .forms import DecisionForm, EvidenceForm, ExceptionForm, SubmitForm
-from .models import GATE_STATUS_SIGNS, Gate, GateStatus
+from .forms import DecisionForm, EvidenceForm, ExceptionForm, SubmitForm, TableImportForm
+from .imports import KEY, prepare_import, preview_diff, printable
+from .models import GATE_STATUS_SIGNS, Gate, GateStatus, PendingImport
 from .report import gate_report
-from .services import (evidence_add, gate_decide, gate_record_exception, gate_save_data, gate_submit, gate_withdraw,
+from .services import (Upload, check_upload_name, evidence_add, gate_data_digest, gate_decide, gate_import_table,
+                       gate_record_exception, gate_save_data, gate_submit, gate_withdraw, require_open_for_edit,
                        with_officer_data)
 from .tables import declared_tables, table_sheet
 
@@ -143,6 +147,7 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
         # The tables the gate's form declares that have saved rows, each downloadable as XLSX.
         "table_downloads": [{"key": t.key, "title": t.title, "noun": t.noun, "rows": len(gate.data[t.key])}
                             for t in declared_tables(definition) if gate.data.get(t.key)],
+        "import_form": TableImportForm(),
     }
     return render(request, "gates/detail.html", context, status=status)
 
@@ -344,3 +349,114 @@ def table_xlsx(request, slug, key, table):
            after={"table": table, "rows": len(sheet.rows), "format": "xlsx"})
     data = workbook_bytes([sheet], title=f"{gate.initiative.title}: {gate.title}, {declared[table].title}")
     return attachment(io.BytesIO(data), filename=f"{gate.initiative.slug}-{gate.key}-{table}.xlsx", content_type=XLSX)
+
+
+def _declared_table(gate: Gate, table: str):
+    declared = {t.key: t for t in declared_tables(gate.definition)}
+    if table not in declared:
+        raise Http404("This gate has no such table")
+    return declared[table]
+
+
+@login_required
+@require_safe
+def table_template(request, slug, key, table):
+    """The header row of one of the gate's tables as XLSX: what an import reads. Whoever sees the gate."""
+    gate = access.get_gate_for(request.user, slug, key)
+    declared = _declared_table(gate, table)
+    sheet = table_sheet(gate, declared, evaluation_context(), with_rows=False)
+    data = workbook_bytes([sheet], title=f"{gate.title}: {declared.title} (template)")
+    return attachment(io.BytesIO(data), filename=f"{gate.key}-{table}-template.xlsx", content_type=XLSX)
+
+
+def _import_anchor(gate: Gate, table: str) -> str:
+    return f"{gate.get_absolute_url()}#import-{table}"
+
+
+@login_required
+@require_POST
+def table_import(request, slug, key, table):
+    """Upload a spreadsheet into one of the gate's tables: read and check it, keep what was read
+    on the server, and show the dry-run preview. Nothing in the gate changes here."""
+    gate = access.get_gate_for(request.user, slug, key)
+    access.require_edit(request.user, gate.initiative)
+    declared = _declared_table(gate, table)
+    form = TableImportForm(request.POST, request.FILES)
+    try:
+        require_open_for_edit(gate)
+        if not form.is_valid():
+            raise WorkflowError(" ".join(str(e) for errors in form.errors.values() for e in errors))
+        upload = form.upload()
+        check_upload_name(upload.name)
+        prepared = prepare_import(gate, declared, upload.data, upload.name, evaluation_context())
+    except (WorkflowError, Refused) as exc:
+        message = exc.message if isinstance(exc, WorkflowError) else printable(str(exc))
+        messages.error(request, f"Nothing was imported into “{declared.title}”: {message}", extra_tags="workflow")
+        return redirect(_import_anchor(gate, table))
+    PendingImport.objects.filter(gate=gate, table_key=table, created_by=request.user).delete()
+    pending = PendingImport.objects.create(
+        gate=gate, table_key=table, created_by=request.user, original_name=upload.name,
+        sha256=hashlib.sha256(upload.data).hexdigest(), content=upload.data, rows=prepared.rows,
+        problems=prepared.problems, ignored_headers=prepared.ignored_headers,
+        base_digest=gate_data_digest(gate.data),
+    )
+    return redirect("gates:table_import_preview", slug, key, table, pending.pk)
+
+
+@login_required
+def table_import_preview(request, slug, key, table, pending_id):
+    """GET: the pending import against the saved rows (added, changed field by field, unchanged,
+    removed) and its problems. POST: apply it, when it has no problems and the gate has not
+    changed since it was read. Only the team member who uploaded it sees it."""
+    gate = access.get_gate_for(request.user, slug, key)
+    access.require_edit(request.user, gate.initiative)
+    declared = _declared_table(gate, table)
+    pending = PendingImport.objects.filter(pk=pending_id, gate=gate, table_key=table,
+                                           created_by=request.user).first()
+    if pending is None:
+        raise Http404("No such import: upload the file again")
+    stale = pending.base_digest != gate_data_digest(gate.data)
+    if request.method == "POST":
+        if pending.problems:
+            messages.error(request, "This file has problems, so it cannot be imported: fix them in the spreadsheet "
+                                    "and upload it again.", extra_tags="workflow")
+            return redirect(request.path)
+        ctx = evaluation_context()
+        # Read again from the kept file: the choices the row form offers (approved source systems,
+        # the gate's BAA files) may have changed since the preview without the gate's data changing.
+        try:
+            again = prepare_import(gate, declared, bytes(pending.content), pending.original_name, ctx)
+        except Refused as exc:
+            again = None
+            messages.error(request, printable(str(exc)), extra_tags="workflow")
+        if again is None or again.rows != pending.rows or again.problems != pending.problems:
+            if again is not None:
+                messages.error(request, "What this file would change is no longer what the preview showed: the "
+                                        "choices the table offers have changed since. Upload the file again to "
+                                        "preview it.", extra_tags="workflow")
+            return redirect(request.path)
+        diff, _ = preview_diff(gate, declared, pending.rows, ctx)
+        try:
+            gate_import_table(gate=gate, by=request.user, table_key=table, rows=[r["row"] for r in pending.rows],
+                              upload=Upload(name=pending.original_name, data=bytes(pending.content)),
+                              counts=diff.counts, base_digest=pending.base_digest)
+        except WorkflowError as exc:
+            _show_error(request, exc)
+            return redirect(request.path)
+        pending.delete()
+        counts = diff.counts
+        messages.success(request, f"“{pending.original_name}” imported into “{declared.title}”: {counts['added']} "
+                                  f"added, {counts['changed']} changed, {counts['unchanged']} unchanged, "
+                                  f"{counts['removed']} removed.")
+        return redirect(_import_anchor(gate, table))
+    ctx = evaluation_context()
+    diff, changes = preview_diff(gate, declared, pending.rows, ctx)
+    can_confirm = not pending.problems and not stale and gate.status != GateStatus.SUBMITTED \
+        and not gate.initiative.is_locked
+    return render(request, "gates/import_preview.html", {
+        "initiative": gate.initiative, "gate": gate, "table": declared, "pending": pending, "diff": diff,
+        "changes": changes, "stale": stale, "can_confirm": can_confirm,
+        "added": [row[KEY] for row in diff.added],
+        "removed": [row[KEY] for row in diff.removed],
+        "import_form": TableImportForm(),
+    })

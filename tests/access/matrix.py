@@ -127,6 +127,7 @@ class World:
     initiatives: dict[str, object]
     evidence: dict[str, object]
     dossiers: dict[str, object]
+    pending: dict[str, object] = field(default_factory=dict)  # an import the owner previewed, per initiative
     sessions: dict[str, str] = field(default_factory=dict)  # persona → session key, signed in once
     baseline: dict | None = None                             # snapshot() right after building
     media: Path | None = None
@@ -194,6 +195,23 @@ def build_world() -> World:
     users = {"owner": owner, "collab": collab, "other_pm": other_pm, "officer": officer, "officer_ev": officer_ev,
              "leader": leader, "admin": admin_user, "norole": norole}
     world = World(users=users, initiatives=initiatives, evidence=evidence, dossiers=dossiers)
+    # A spreadsheet the owner uploaded into the GATE's TABLE and has not confirmed (gates:table_import_preview).
+    from healthpm.gates.context import evaluation_context
+    from healthpm.gates.imports import prepare_import
+    from healthpm.gates.models import PendingImport
+    from healthpm.gates.services import gate_data_digest
+    from healthpm.gates.tables import declared_tables
+
+    for target, initiative in initiatives.items():
+        gate = gate_of(initiative, GATE)
+        table = next(t for t in declared_tables(gate.definition) if t.key == TABLE)
+        data = (b"Input,Source system,Source table / field,Timestamped at source,Available at prediction time,"
+                b"Contains PHI\nlactate_last_6h,LIS,LAB.LACTATE,Yes,Yes,Yes\n")
+        prepared = prepare_import(gate, table, data, "inputs.csv", evaluation_context())
+        assert not prepared.problems, prepared.problems
+        world.pending[target] = PendingImport.objects.create(
+            gate=gate, table_key=TABLE, created_by=owner, original_name="inputs.csv", sha256="0" * 64, content=data,
+            rows=prepared.rows, base_digest=gate_data_digest(gate.data))
     for persona, user in users.items():
         client = Client()
         client.force_login(user)
@@ -245,6 +263,8 @@ def fill_params(case: Case, world: World) -> dict[str, str]:
             values[param] = TABLE
         elif param == "evidence_id":
             values[param] = str(world.evidence[case.target].pk)
+        elif param == "pending_id":  # the import the owner previewed (only its uploader sees it)
+            values[param] = str(world.pending[case.target].pk)
         elif param == "version":
             values[param] = str(world.dossiers[case.target].version)
         elif param == "notification_id":  # an inbox entry of the owner's (a gate decided on the approved one)

@@ -100,6 +100,30 @@ gates:table_xlsx@review            GET     login  ok        ok        ok        
 gates:table_xlsx@review            POST    login  method    method    method    method    method    method    method    method
 gates:table_xlsx@approved          GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
 gates:table_xlsx@approved          POST    login  method    method    method    method    method    method    method    method
+# The empty template of a table: whoever sees the gate (no saved rows in it, not audited).
+gates:table_template@draft         GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
+gates:table_template@draft         POST    login  method    method    method    method    method    method    method    method
+gates:table_template@review        GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+gates:table_template@review        POST    login  method    method    method    method    method    method    method    method
+gates:table_template@approved      GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+gates:table_template@approved      POST    login  method    method    method    method    method    method    method    method
+# Importing a spreadsheet into a table: the team, like saving the form. An empty POST (no file)
+# goes back to the gate page saying what to choose; a gate under review or a locked initiative
+# refuses it there too.
+gates:table_import@draft           GET     login  method    method    method    method    method    method    method    method
+gates:table_import@draft           POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
+gates:table_import@review          GET     login  method    method    method    method    method    method    method    method
+gates:table_import@review          POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+gates:table_import@approved        GET     login  method    method    method    method    method    method    method    method
+gates:table_import@approved        POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+# The dry-run preview of an import (GET) and its confirm (POST): only the team member who uploaded
+# the file (the owner here); a collaborator does not see the owner's pending import.
+gates:table_import_preview@draft   GET     login  ok        hidden    hidden    forbidden forbidden forbidden forbidden hidden
+gates:table_import_preview@draft   POST    login  ok        hidden    hidden    forbidden forbidden forbidden forbidden hidden
+gates:table_import_preview@review  GET     login  ok        hidden    forbidden forbidden forbidden forbidden forbidden hidden
+gates:table_import_preview@review  POST    login  ok        hidden    forbidden forbidden forbidden forbidden forbidden hidden
+gates:table_import_preview@approved GET     login  ok        hidden    forbidden forbidden forbidden forbidden forbidden hidden
+gates:table_import_preview@approved POST    login  ok        hidden    forbidden forbidden forbidden forbidden forbidden hidden
 gates:submit@draft                 GET     login  method    method    method    method    method    method    method    method
 gates:submit@draft                 POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
 gates:submit@review                GET     login  method    method    method    method    method    method    method    method

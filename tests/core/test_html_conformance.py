@@ -88,12 +88,39 @@ def pages(people: People) -> list[tuple[str, str, str | None, dict | None]]:
         ("404 page", "pm", "/initiatives/no-such-initiative/", None),
     ]
     found += [(f"v1 gate {key} (PM)", "pm", f"/initiatives/{bench.slug}/gates/{key}/", None) for key in V1]
+    found.append(("table import preview (problems, changes)", "pm", _pending_import(bench, people.pm), None))
     found += [(f"v1 gate {key} (compliance, decide form)", "compliance",
                f"/initiatives/{review.slug}/gates/{key}/", None) for key in V1]
     for who in ("pm", "compliance"):
         found += [(f"v{LATEST.version} gate {key} ({who})", who, f"/initiatives/{v2.slug}/gates/{key}/", None)
                   for key in LATEST.keys]
     return found
+
+
+def _pending_import(initiative, pm) -> str:
+    """An import into the input inventory previewed by the PM: one changed row, one added, a
+    problem (issue 14 item 1); the preview's path."""
+    from django.urls import reverse
+
+    from healthpm.gates.context import evaluation_context
+    from healthpm.gates.imports import prepare_import
+    from healthpm.gates.models import PendingImport
+    from healthpm.gates.services import gate_data_digest
+    from healthpm.gates.tables import declared_tables
+
+    gate = gate_of(initiative, "auditable-inputs")
+    table = declared_tables(gate.definition)[0]
+    rows = [[r.get("name"), r.get("source_system"), r.get("source_field"), "Yes", "Yes", "No", "", "edited"]
+            for r in gate.data.get("inputs") or []]
+    rows += [["spo2_min_1h", "EHR", "VITALS.SPO2", "Yes", "Yes", "No", "", ""],
+             ["legacy_flag", "EHR-legacy", "OLD.FLAG", "Yes", "Yes", "No", "", ""]]
+    data = ("Input,Source system,Source table / field,Timestamped at source,Available at prediction time,"
+            "Contains PHI,Proxy justification,Notes\n" + "".join(",".join(map(str, r)) + "\n" for r in rows)).encode()
+    prepared = prepare_import(gate, table, data, "inputs.csv", evaluation_context())
+    pending = PendingImport.objects.create(gate=gate, table_key=table.key, created_by=pm, original_name="inputs.csv",
+                                           sha256="0" * 64, content=data, rows=prepared.rows,
+                                           problems=prepared.problems, base_digest=gate_data_digest(gate.data))
+    return reverse("gates:table_import_preview", args=[initiative.slug, gate.key, table.key, pending.pk])
 
 
 def render_all(people: People, folder: Path) -> dict[str, str]:

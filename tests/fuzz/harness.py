@@ -33,7 +33,7 @@ from healthpm.audit.services import verify_chain
 from healthpm.collaboration.models import Comment
 from healthpm.dashboard.models import BaaFact, PortfolioFacts, ReviewTime
 from healthpm.dossier.models import Dossier
-from healthpm.gates.models import Evidence, Gate, GateDecision
+from healthpm.gates.models import Evidence, Gate, GateDecision, PendingImport
 from healthpm.initiatives.models import Initiative
 from healthpm.notifications.models import Notification
 
@@ -115,6 +115,7 @@ def snapshot() -> dict[str, Any]:
         "facts": PortfolioFacts.objects.values(),
         "baa_facts": BaaFact.objects.values(),
         "review_times": ReviewTime.objects.values(),
+        "pending_imports": PendingImport.objects.values("pk", "gate_id", "table_key", "sha256", "rows", "problems"),
         "audit": AuditEvent.objects.values("pk", "action", "hash", "actor_label", "object_repr", "before", "after"),
     }
     return {name: list(qs.order_by("pk")) for name, qs in tables.items()}

@@ -57,7 +57,8 @@ class AuditableInputsForm(GateForm):
     class main_form_class(DataForm):
         pass
 
-    tables = (RowTable("inputs", InputRowForm, "Input inventory", noun="model input", min_rows=1),)
+    tables = (RowTable("inputs", InputRowForm, "Input inventory", noun="model input", min_rows=1,
+                       evidence_item="data-dictionary"),)
 
 
 def _good(row: dict, ctx: EvaluationContext) -> bool:

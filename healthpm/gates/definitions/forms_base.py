@@ -140,6 +140,9 @@ class RowTable:
     title: str
     noun: str = "row"
     min_rows: int = 0
+    # The checklist item a spreadsheet imported into this table evidences (the data dictionary of
+    # the input inventory): the confirmed file is kept as that item's evidence. Empty: none.
+    evidence_item: str = ""
 
 
 class GateForm:
@@ -158,6 +161,7 @@ class GateForm:
         self.context = context
         self.main = self.main_form_class(data, initial=initial, gate=gate, context=context, prefix="gate")
         extra_kwargs = self.row_form_kwargs(gate) if self.tables else {}
+        self.row_kwargs = extra_kwargs  # what each row form is bound with (an import binds the same)
         self.formsets = {table.key: self._formset(table, data, initial, extra_kwargs) for table in self.tables}
 
     def _formset(self, table: RowTable, data, initial: dict, extra_kwargs: dict):
