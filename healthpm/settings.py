@@ -272,6 +272,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "healthpm.reviews.tasks.send_overdue_review_reminders",
         "schedule": crontab(hour=env_int("HEALTHPM_REMINDER_HOUR", 6), minute=5),
     },
+    # Import previews of a gate's table nobody confirmed within a day (each holds the uploaded file).
+    "discard-abandoned-imports": {
+        "task": "healthpm.gates.tasks.discard_abandoned_imports",
+        "schedule": crontab(hour=env_int("HEALTHPM_REMINDER_HOUR", 6), minute=10),
+    },
 }
 
 # --- E-mail ----------------------------------------------------------------------------

@@ -378,3 +378,24 @@ def test_a_choice_withdrawn_after_the_preview_refuses_the_confirm(inputs_gate, p
 
     assert "no longer what the preview showed" in text(response)
     assert db_state(inputs_gate.initiative) == before
+
+
+def test_previews_nobody_confirmed_within_a_day_are_discarded(inputs_gate, pm):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from healthpm.gates.tasks import discard_abandoned_imports
+
+    def pending(hour):
+        return PendingImport.objects.create(
+            gate=inputs_gate, table_key="inputs", created_by=pm, original_name="inputs.csv", sha256="0" * 64,
+            content=b"Input\n", base_digest="0" * 64, created_at=datetime(2026, 12, 1, hour, 0, tzinfo=UTC))
+
+    pending(8)
+    recent = pending(10)
+    with time_machine.travel(datetime(2026, 12, 2, 9, 0, tzinfo=UTC), tick=False):
+        assert discard_abandoned_imports() == 1
+        assert discard_abandoned_imports() == 0  # idempotent
+
+    assert list(PendingImport.objects.all()) == [recent]
