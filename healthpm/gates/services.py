@@ -61,6 +61,14 @@ def _require_open_for_edit(initiative: Initiative, gate: Gate) -> None:
         )
 
 
+def _lock_for_edit(gate: Gate, by) -> tuple[Initiative, Gate]:
+    """Lock the gate for a change by its team: authorised, the initiative open, the gate not in review."""
+    initiative, gate = lock_gate(gate)
+    access.require_edit(by, initiative)
+    _require_open_for_edit(initiative, gate)
+    return initiative, gate
+
+
 def _after_change(initiative: Initiative, gate: Gate, *, by, why: str) -> None:
     """A gate's data or evidence changed: move it back to in progress, voiding a stale approval."""
     if gate.status == GateStatus.APPROVED:
@@ -143,9 +151,7 @@ def evidence_add(
     evidence = None
     try:
         with transaction.atomic():
-            initiative, gate = lock_gate(gate)
-            access.require_edit(by, initiative)
-            _require_open_for_edit(initiative, gate)
+            initiative, gate = _lock_for_edit(gate, by)
             if item_key not in {item.key for item in gate.definition.items if not item.structured}:
                 raise WorkflowError(f"“{gate.title}” has no checklist item “{item_key}”.")
             version = 1
@@ -197,9 +203,7 @@ def with_officer_data(gate: Gate, data: dict) -> dict:
 def gate_save_data(*, gate: Gate, by, data: dict) -> Gate:
     """Store a gate's structured answers (already validated by its form)."""
     with transaction.atomic():
-        initiative, gate = lock_gate(gate)
-        access.require_edit(by, initiative)
-        _require_open_for_edit(initiative, gate)
+        initiative, gate = _lock_for_edit(gate, by)
         data = with_officer_data(gate, data)
         if data == gate.data:
             return gate
@@ -246,9 +250,7 @@ def gate_import_table(*, gate: Gate, by, table_key: str, rows: list[dict], uploa
     evidence = None
     try:
         with transaction.atomic():
-            initiative, gate = lock_gate(gate)
-            access.require_edit(by, initiative)
-            _require_open_for_edit(initiative, gate)
+            initiative, gate = _lock_for_edit(gate, by)
             table = next((t for t in declared_tables(gate.definition) if t.key == table_key), None)
             if table is None:
                 raise WorkflowError(f"“{gate.title}” has no table “{table_key}”.")
