@@ -26,12 +26,6 @@ from .models import MAX_COMMENT_LENGTH, Comment
 MAX_MENTIONS = 10
 
 
-def _require_open(initiative: Initiative) -> None:
-    if initiative.is_locked:
-        raise WorkflowError(f"“{initiative.title}” has a final decision and is locked. "
-                            "A compliance officer must reopen it first.")
-
-
 def _username(user) -> str | None:
     return user.get_username() if user is not None else None
 
@@ -42,7 +36,7 @@ def gate_assign(*, gate: Gate, by, assignee) -> Gate:
     with transaction.atomic():
         initiative, gate = lock_gate(gate)
         access.require_assign(by, initiative)
-        _require_open(initiative)
+        initiative.require_open()
         if assignee is not None and not (assignee.is_active and access.can_edit(assignee, initiative)):
             raise WorkflowError(f"{roles.printed_name(assignee)} is not on the team of “{initiative.title}”: "
                                 "add them as a collaborator first, then assign the gate.")
@@ -70,7 +64,7 @@ def gate_request_reviewer(*, gate: Gate, by, reviewer) -> Gate:
     with transaction.atomic():
         initiative, gate = lock_gate(gate)
         access.require_assign(by, initiative)
-        _require_open(initiative)
+        initiative.require_open()
         if reviewer is not None:
             refusal = access.reviewer_refusal(reviewer, initiative)
             if refusal:
@@ -145,7 +139,7 @@ def comment_post(*, gate: Gate, by, body: str) -> Comment:
     with transaction.atomic():
         initiative, gate = lock_gate(gate)
         access.require_comment(by, initiative)
-        _require_open(initiative)
+        initiative.require_open()
         people = resolve_mentions(body, initiative, by=by)
         comment = Comment.objects.create(gate=gate, author=by, body=body)
         record("comment_posted", actor=by, obj=comment, initiative=initiative, before=None,
@@ -168,7 +162,7 @@ def comment_edit(*, comment: Comment, by, body: str) -> Comment:
         access.require_comment(by, initiative)
         if current.author_id != by.pk:
             raise PermissionDenied("Only the comment's author can edit it; reply to it instead.")
-        _require_open(initiative)
+        initiative.require_open()
         if current.superseded_at is not None:
             raise WorkflowError("That comment was already edited; reload the page and edit its latest version.")
         if body == current.body:

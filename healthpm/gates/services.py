@@ -51,10 +51,7 @@ def lock_gate(gate: Gate) -> tuple[Initiative, Gate]:
 
 
 def _require_open_for_edit(initiative: Initiative, gate: Gate) -> None:
-    if initiative.is_locked:
-        raise WorkflowError(
-            f"“{initiative.title}” has a final decision and is locked. A compliance officer must reopen it first."
-        )
+    initiative.require_open()
     if gate.status == GateStatus.SUBMITTED:
         raise WorkflowError(
             f"“{gate.title}” is under review. It can change again once compliance has decided it."

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from healthpm.accounts import roles
+from healthpm.core.errors import WorkflowError
 
 
 class Status(models.TextChoices):
@@ -88,6 +89,13 @@ class Initiative(models.Model):
     def is_locked(self) -> bool:
         """A final decision freezes the initiative until a compliance officer reopens it."""
         return self.status in FINAL_STATUSES
+
+    def require_open(self) -> None:
+        """Refuse a change while a final decision locks the initiative."""
+        if self.is_locked:
+            raise WorkflowError(
+                f"“{self.title}” has a final decision and is locked. A compliance officer must reopen it first."
+            )
 
     def team_ids(self) -> set[int]:
         return {self.owner_id, *self.collaborators.values_list("id", flat=True)}

@@ -61,10 +61,7 @@ def initiative_update(*, initiative: Initiative, by, fields: dict, owner=None, c
     with transaction.atomic():
         initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
         access.require_edit(by, initiative)
-        if initiative.is_locked:
-            raise WorkflowError(
-                f"“{initiative.title}” has a final decision and is locked. A compliance officer must reopen it first."
-            )
+        initiative.require_open()
         before = initiative.snapshot()
         for name in EDITABLE_FIELDS:
             setattr(initiative, name, fields[name])
