@@ -162,10 +162,9 @@ def prepare_import(gate, table: RowTable, data: bytes, filename: str, ctx: Evalu
     fields = table_fields(gate, table, ctx, form=gate_form)
     sheet = read_table(data, filename, import_columns(fields), max_rows=settings.HEALTHPM_IMPORT_MAX_ROWS)
     limit = form_class.max_rows
-    if len(sheet.rows) > limit:
+    if not table.paged and len(sheet.rows) > limit:  # a paged table takes what the import limit lets in
         raise Refused(f"The file has {len(sheet.rows):,} {table.noun}s; the “{table.title}” table takes at most "
-                      f"{limit:,} for now, because the gate page still shows every row. Import at most {limit:,} "
-                      "rows; larger inventories come with the paginated inventory table.")
+                      f"{limit:,}. Import at most {limit:,} rows.")
     key_field = table.form_class.name_field
     kwargs = gate_form.row_kwargs
     saved = {key_of(key): row for key, row in saved_rows_with_keys(gate, table, ctx, kwargs)}

@@ -11,7 +11,7 @@ from healthpm.lib.hashing import digest
 
 from . import registry
 from .definitions.base import EvaluationContext, Finding, GateDefinition, Item
-from .report import blocker_messages
+from .report import blocker_messages, grouped
 
 
 class GateStatus(models.TextChoices):
@@ -133,7 +133,7 @@ class Gate(models.Model):
 
     def blockers(self, ctx: EvaluationContext) -> list[str]:
         """Everything that stops submission, in plain words naming the item or field."""
-        return blocker_messages(self.item_status(ctx), self.findings(ctx))
+        return blocker_messages(self.item_status(ctx), grouped(self.definition, self.findings(ctx)))
 
     # --- approval ------------------------------------------------------------------------
     def compute_digest(self, *, today: date | None = None) -> str:

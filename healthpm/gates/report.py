@@ -7,10 +7,18 @@ plain words, the evidence register in one order and the decisions.
 the unsaved answers as `data`.
 """
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from .definitions.base import EvaluationContext, Finding, GateDefinition, Item, Table, Working
+
+# A problem more rows of a table share than this is said once (an inventory of 5,000 inputs from
+# an unapproved system would otherwise list 5,000 lines): the count, the first names, and on the
+# gate page a link to the table filtered to those rows.
+GROUP_OVER = 3
+NAMES_SHOWN = 3
 
 
 class ItemStatus(NamedTuple):
@@ -44,21 +52,50 @@ class GateReport:
     approval: Any | None
     approval_matches: bool
 
+    @cached_property  # a frozen dataclass still has a __dict__ for it
+    def grouped_findings(self) -> list[Finding]:
+        return grouped(self.definition, self.findings)
+
     @property
     def blockers(self) -> list[str]:
-        return blocker_messages(self.items, self.findings)
+        return blocker_messages(self.items, self.grouped_findings)
 
     @property
     def data_blockers(self) -> list[str]:
-        return [f.message for f in self.findings if f.blocks]
+        return [f.message for f in self.grouped_findings if f.blocks]
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if not f.blocks]
+        return [f for f in self.grouped_findings if not f.blocks]
 
     @property
     def anchor(self) -> str:
         return f"gate-{self.gate.key}"
+
+
+def grouped(definition: GateDefinition, findings) -> list[Finding]:
+    """The findings in their order, each problem shared by more than GROUP_OVER rows of a table
+    said once, where its first row's finding was: "412 model inputs come from “EHR-legacy”, which
+    is not an approved source system: “a”, “b”, “c” and 409 more." That line keeps the problem
+    (`group`) and has no `row`."""
+    form_class = definition.form_class
+    nouns = {table.key: table.noun for table in (form_class.tables if form_class else ())}
+    rows = defaultdict(list)
+    for f in findings:
+        if f.group:
+            rows[(f.level, f.field, f.group)].append(f.row)
+    said, out = set(), []
+    for f in findings:
+        problem = (f.level, f.field, f.group)
+        if not f.group or len(rows[problem]) <= GROUP_OVER:
+            out.append(f)
+        elif problem not in said:
+            said.add(problem)
+            names = rows[problem]
+            shown = ", ".join(f"“{name}”" for name in names[:NAMES_SHOWN])
+            out.append(replace(f, row="", message=f"{len(names):,} {nouns.get(f.field, 'row')}s {f.group}: {shown} "
+                                                   f"and {len(names) - NAMES_SHOWN:,} more."))
+    return out
 
 
 def blocker_messages(items, findings) -> list[str]:

@@ -197,11 +197,19 @@ def with_officer_data(gate: Gate, data: dict) -> dict:
     return {**{key: value for key, value in data.items() if key not in officer_keys}, **kept}
 
 
+def with_paged_rows(gate: Gate, data: dict) -> dict:
+    """`data` with the saved rows of each paged table it leaves out: the gate's form does not
+    carry them (they change one at a time, or by import), so saving the form keeps them."""
+    form_class = gate.definition.form_class
+    paged = [t.key for t in (form_class.tables if form_class else ()) if t.paged]
+    return {**{key: gate.data[key] for key in paged if key in gate.data and key not in data}, **data}
+
+
 def gate_save_data(*, gate: Gate, by, data: dict) -> Gate:
     """Store a gate's structured answers (already validated by its form)."""
     with transaction.atomic():
         initiative, gate = _lock_for_edit(gate, by)
-        data = with_officer_data(gate, data)
+        data = with_paged_rows(gate, with_officer_data(gate, data))
         if data == gate.data:
             return gate
         before = gate.data
@@ -292,6 +300,53 @@ def gate_import_table(*, gate: Gate, by, table_key: str, rows: list[dict], uploa
 
 # The title of the evidence an import keeps: the next import of the table supersedes it.
 IMPORT_TITLE = "Imported spreadsheet"
+
+
+def gate_save_row(*, gate: Gate, by, table_key: str, original: str | None, row: dict | None) -> Gate:
+    """Add (`original` None), change or remove (`row` None) one row of a paged table, the row
+    already cleaned by the table's row form; `original` is the name the row had when the page
+    showed it. One transaction, one audit event about that row alone (not the whole table)."""
+    from .rows import row_key
+    from .tables import declared_tables
+
+    with transaction.atomic():
+        initiative, gate = _lock_for_edit(gate, by)
+        table = next((t for t in declared_tables(gate.definition) if t.key == table_key and t.paged), None)
+        if table is None:
+            raise WorkflowError(f"“{gate.title}” has no table “{table_key}” edited row by row.")
+        name = table.form_class.name_field
+        rows = list(gate.data.get(table_key) or [])
+        keys = [row_key(r.get(name)) if isinstance(r, dict) else None for r in rows]
+        index = None
+        if original is not None:
+            if row_key(original) not in keys:
+                raise WorkflowError(f"“{original}” is no longer in “{table.title}”: it was removed or renamed since "
+                                    "the page was loaded. Reload the table and try again.")
+            index = keys.index(row_key(original))
+        others = keys if index is None else keys[:index] + keys[index + 1:]
+        if row is not None and row_key(row.get(name)) in others:
+            raise WorkflowError(f"“{row.get(name)}” is already in “{table.title}”. Each {table.noun} must appear "
+                                f"once: edit that row or give this one another name.")
+        if row is None and len(rows) <= table.min_rows:
+            raise WorkflowError(f"“{table.title}” needs at least {table.min_rows} {table.noun}: add another before "
+                                "removing this one.")
+        before = rows[index] if index is not None else None
+        if row is None:
+            del rows[index]
+            action = "gate_row_removed"
+        elif index is None:
+            rows.append(row)
+            action = "gate_row_added"
+        elif before == row:
+            return gate
+        else:
+            rows[index] = row
+            action = "gate_row_changed"
+        record(action, actor=by, obj=gate, initiative=initiative,
+               before={"table": table_key, "row": before} if before is not None else None,
+               after={"table": table_key, "row": row, "rows": len(rows)})
+        gate = _store_data(initiative, gate, by=by, data=with_officer_data(gate, {**gate.data, table_key: rows}))
+    return gate
 
 
 def gate_record_exception(*, gate: Gate, by, text: str) -> Gate:

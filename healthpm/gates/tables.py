@@ -76,7 +76,7 @@ def table_fields(gate, table: RowTable, ctx: EvaluationContext, *, form=None) ->
     choices the form offers today (reference data, the gate's evidence, active users), looked up
     once for the table. The export writes them and the import reads them back."""
     form = form or gate.definition.form_class(initial={}, gate=gate, context=ctx)
-    row_form = form.formsets[table.key].empty_form
+    row_form = form.row_form(table)
     return [(name, field) for name, field in row_form.fields.items()
             if name != "DELETE" and not field.widget.is_hidden]
 

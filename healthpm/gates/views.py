@@ -1,12 +1,15 @@
 import hashlib
 import io
+from urllib.parse import quote
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import ErrorDict
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from healthpm import access
@@ -19,15 +22,17 @@ from healthpm.lib.spreadsheet import Refused
 
 from .context import evaluation_context
 from .definitions.base import GateDefinition
+from .definitions.forms_base import RowForm, RowTable
 from .diff import gate_diff
 from .forms import DecisionForm, EvidenceForm, ExceptionForm, SubmitForm, TableImportForm
-from .imports import KEY, prepare_import, preview_diff, printable
+from .imports import KEY, display, prepare_import, preview_diff, printable
 from .models import GATE_STATUS_SIGNS, Gate, GateStatus, PendingImport
 from .report import gate_report
+from .rows import RowPage, RowQuery, row_key, row_page
 from .services import (Upload, check_upload_name, evidence_add, gate_data_digest, gate_decide, gate_import_table,
-                       gate_record_exception, gate_save_data, gate_submit, gate_withdraw, require_open_for_edit,
-                       with_officer_data)
-from .tables import declared_tables, table_sheet
+                       gate_record_exception, gate_save_data, gate_save_row, gate_submit, gate_withdraw,
+                       require_open_for_edit, with_officer_data, with_paged_rows)
+from .tables import column_label, declared_tables, table_fields, table_sheet
 
 
 def _show_error(request, exc: WorkflowError, *, details_on_page: bool = False) -> None:
@@ -99,14 +104,90 @@ def _exceptable(report, *, can_decide: bool) -> list:
     return [f for f in report.findings if f.blocks and f.field in officer_keys]
 
 
+@dataclass
+class PagedTable:
+    """What the gate page draws for a paged table (RowTable.paged): a page of its rows, the
+    form that adds one, and the row being edited with its form."""
+
+    table: RowTable
+    page: RowPage
+    columns: list[tuple[str, str, str]]  # (field name, label, help text)
+    add_form: RowForm | None             # None: the reader may not edit
+    editing: str = ""                    # row_key of the row whose form is open
+    edit_form: RowForm | None = None
+    note: str = ""                       # what the last row action did (said in the table, for htmx)
+    note_error: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.table.key
+
+    @property
+    def search_label(self) -> str:
+        """"name, source system or source table / field": the columns a search matches."""
+        labels = [label.lower() for name, label, _ in self.columns if name in self.table.search]
+        return ", ".join(labels[:-1]) + f" or {labels[-1]}" if len(labels) > 1 else "".join(labels)
+
+
+def _cell(field, value) -> str:
+    return "" if value in (None, "", []) else display(field, value)
+
+
+def _paged_tables(request, gate: Gate, report, ctx, *, can_edit: bool, row_form: RowForm | None = None,
+                  original: str | None = None, note: str = "", note_error: bool = False,
+                  query: RowQuery | None = None) -> list[PagedTable]:
+    """The gate's paged tables as the request's query asks (search, filter, page, the row to
+    edit) or as `query` says. `row_form` is a refused row form to show again: the add form, or
+    (with `original`) the form of the row being edited."""
+    form_class = gate.definition.form_class
+    tables = [t for t in (form_class.tables if form_class else ()) if t.paged]
+    if not tables:
+        return []
+    gate_form = form_class(initial={}, gate=gate, context=ctx)
+    query = query or RowQuery.from_params(request.GET)
+    editing = row_key(original if original is not None else request.GET.get("edit")) if can_edit else ""
+    drawn = []
+    for table in tables:
+        fields = table_fields(gate, table, ctx, form=gate_form)
+        rows = gate.data.get(table.key) or []
+        page = row_page(table, rows, report.findings, ctx, query,
+                        lambda row: tuple(_cell(field, row.get(name)) for name, field in fields))
+        add_form = edit_form = None
+        if can_edit:
+            add_form = row_form if row_form is not None and original is None else \
+                gate_form.row_form(table, prefix=f"add-{table.key}")
+            if editing:
+                saved = next((r for r in rows if isinstance(r, dict)
+                              and row_key(r.get(table.form_class.name_field)) == editing), None)
+                edit_form = row_form if original is not None else \
+                    gate_form.row_form(table, initial=saved, prefix=f"edit-{table.key}") if saved else None
+        shown_note, shown_error = note, note_error
+        if edit_form is not None and edit_form.is_bound and editing not in {r.key for r in page.rows}:
+            # The refused row is not on this page (renamed or removed meanwhile): say why above the table.
+            shown_note = " ".join(edit_form.non_field_errors()) or "The row was not saved: reload the table."
+            shown_error, edit_form = True, None
+        drawn.append(PagedTable(table, page, [(name, column_label(name, field), str(field.help_text or ""))
+                                              for name, field in fields],
+                                add_form, editing if edit_form is not None else "", edit_form, shown_note,
+                                shown_error))
+    return drawn
+
+
 def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submit_form=None, decision_form=None,
-               exception_form=None, status=200):
-    """Status, what blocks and why, the form, the evidence register, the decisions (STYLE.md)."""
+               exception_form=None, row_form=None, original=None, note="", note_error=False, query=None,
+               template="gates/detail.html", status=200):
+    """Status, what blocks and why, the form, the evidence register, the decisions (STYLE.md).
+    `template` draws part of it for htmx (a paged table, or a row saved with the status it leads to)."""
     user, initiative, definition = request.user, gate.initiative, gate.definition
     ctx = evaluation_context()
     report = gate_report(gate, ctx)
     if data_form is None and definition.form_class is not None:
         data_form = _prefilled_form(gate, ctx)
+    can_edit = access.can_edit(user, initiative) and not initiative.is_locked
+    paged = _paged_tables(request, gate, report, ctx, can_edit=can_edit and gate.status != GateStatus.SUBMITTED,
+                          row_form=row_form, original=original, note=note, note_error=note_error, query=query)
+    links = {f.message: f"{gate.get_absolute_url()}?problem={quote(f.group)}#rows-{f.field}"
+             for f in report.grouped_findings if f.group and not f.row and any(p.key == f.field for p in paged)}
     conflict = access.decision_conflict(user, initiative) if roles.is_compliance(user) else None
     can_decide = roles.is_compliance(user) and conflict is None
     last_decision = gate.latest_decision()
@@ -125,12 +206,18 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
         "working": report.working,
         "data_blockers": report.data_blockers,
         "described": report.described,
-        "tables": report.tables,
+        # A paged table is drawn by `paged_tables`, a page at a time, never in full.
+        "tables": [t for t in report.tables if t.key not in {p.key for p in paged}],
+        "paged_tables": paged,
+        # What blocks, and the warnings, each with a link to the rows it is about when it groups
+        # rows of a paged table ("412 model inputs come from …: show them").
+        "blocker_lines": [(b, links.get(b, "")) for b in report.blockers],
+        "warning_lines": [(w.message, links.get(w.message, "")) for w in report.warnings],
         "evidence": report.evidence,
         "decisions": report.decisions,
         "approval": report.approval,
         "approval_matches": report.approval_matches,
-        "can_edit": access.can_edit(user, initiative) and not initiative.is_locked,
+        "can_edit": can_edit,
         "can_decide": can_decide,
         "decision_conflict": conflict,
         "data_form": data_form,
@@ -149,7 +236,9 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
                             for t in declared_tables(definition) if gate.data.get(t.key)],
         "import_form": TableImportForm(),
     }
-    return render(request, "gates/detail.html", context, status=status)
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])  # the same URL answers htmx with a part of the page
+    return response
 
 
 def _gate_nav(gate: Gate) -> list[tuple]:
@@ -187,6 +276,8 @@ def gate_detail(request, slug, key):
         if form_class is None:
             raise Http404("This gate has no form")
         form = form_class(request.POST, initial=gate.data, gate=gate, context=evaluation_context())
+        if not form.posts_anything:  # its rows are saved one at a time (table_row_save)
+            return HttpResponseNotAllowed(["GET"])
         if form.is_valid():
             try:
                 gate_save_data(gate=gate, by=request.user, data=form.to_data())
@@ -196,6 +287,9 @@ def gate_detail(request, slug, key):
                 messages.success(request, f"“{gate.title}” saved.")
                 return redirect(gate)
         return _gate_page(request, access.get_gate_for(request.user, slug, key), data_form=form, status=400)
+    target = request.headers.get("HX-Target", "") if request.headers.get("HX-Request") else ""
+    if target.startswith("rows-"):  # a paged table's search, filter, page or open row
+        return _gate_page(request, gate, template="gates/_rows_part.html")
     return _gate_page(request, gate, **_refused_form(request, gate))
 
 
@@ -215,7 +309,7 @@ def gate_preview(request, slug, key):
     form = form_class(request.POST, initial=gate.data, gate=gate, context=ctx)
     context = {"gate": gate, "definition": gate.definition, "preview": True}
     if form.is_valid():
-        report = gate_report(gate, ctx, data=with_officer_data(gate, form.to_data()))
+        report = gate_report(gate, ctx, data=with_paged_rows(gate, with_officer_data(gate, form.to_data())))
         context.update({"data_blockers": report.data_blockers, "warnings": report.warnings,
                         "working": report.working})
     else:
@@ -224,6 +318,113 @@ def gate_preview(request, slug, key):
         # source is still being typed); rules are judged only on a complete answer.
         context["working"] = gate.definition.working(form.partial_data(), ctx) if form.main.cleaned_data else None
     return render(request, "gates/_evaluation.html", context)
+
+
+def _paged_table(gate: Gate, table: str) -> RowTable:
+    form_class = gate.definition.form_class
+    found = next((t for t in (form_class.tables if form_class else ()) if t.key == table and t.paged), None)
+    if found is None:
+        raise Http404("This gate has no such table")
+    return found
+
+
+def _after_row(request, gate: Gate, table: RowTable, note: str, query: RowQuery) -> HttpResponse:
+    """A row was saved: htmx gets the table again (as `query` asks) with the gate's new status
+    and evaluation; a plain form post goes back to the table (POST-redirect-GET)."""
+    if request.headers.get("HX-Request"):
+        return _gate_page(request, access.get_gate_for(request.user, gate.initiative.slug, gate.key), note=note,
+                          query=query, template="gates/_row_saved.html")
+    messages.success(request, note)
+    return redirect(f"{gate.get_absolute_url()}{query.querystring()}#rows-{table.key}")
+
+
+def _row_workflow_refused(request, gate: Gate, table: RowTable, exc: WorkflowError) -> HttpResponse:
+    """A row change the workflow refuses (the gate under review, the initiative locked, the last
+    row): said above the table, nothing changed."""
+    if request.headers.get("HX-Request"):
+        return _gate_page(request, access.get_gate_for(request.user, gate.initiative.slug, gate.key),
+                          note=exc.message, note_error=True, template="gates/_rows_part.html")
+    _show_error(request, exc)
+    return redirect(f"{gate.get_absolute_url()}{RowQuery.from_params(request.GET).querystring()}#rows-{table.key}")
+
+
+def _row_refused(request, gate: Gate, form: RowForm, original: str | None) -> HttpResponse:
+    """A refused row: the page (or, for htmx, the table) again with the form showing why."""
+    gate = access.get_gate_for(request.user, gate.initiative.slug, gate.key)
+    if request.headers.get("HX-Request"):  # htmx swaps 2xx answers only
+        return _gate_page(request, gate, row_form=form, original=original, template="gates/_rows_part.html")
+    return _gate_page(request, gate, row_form=form, original=original, status=400)
+
+
+@login_required
+@require_POST
+def table_row_save(request, slug, key, table):
+    """Add a row to a paged table, or (with `original`, the name it had) change one. The list's
+    search, filter and page ride in the query string and are kept."""
+    gate = access.get_gate_for(request.user, slug, key)
+    access.require_edit(request.user, gate.initiative)
+    declared = _paged_table(gate, table)
+    try:
+        require_open_for_edit(gate)  # before the form: a locked table says so, not which field is empty
+    except WorkflowError as exc:
+        return _row_workflow_refused(request, gate, declared, exc)
+    original = request.POST.get("original")
+    ctx = evaluation_context()
+    name_field = declared.form_class.name_field
+    saved = next((r for r in gate.data.get(table) or [] if isinstance(r, dict)
+                  and original is not None and row_key(r.get(name_field)) == row_key(original)), None)
+    form = gate.definition.form_class(initial={}, gate=gate, context=ctx).row_form(
+        declared, request.POST, initial=saved, prefix=f"{'edit' if original is not None else 'add'}-{table}")
+    if form.is_valid():
+        row = form.to_data()
+        try:
+            gate_save_row(gate=gate, by=request.user, table_key=table, original=original, row=row)
+        except WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            name = row.get(name_field, "")
+            if original is None:  # show the new row, where it is, with what it blocks
+                return _after_row(request, gate, declared, f"{declared.noun.capitalize()} “{name}” added.",
+                                  RowQuery(q=str(name)))
+            return _after_row(request, gate, declared, f"{declared.noun.capitalize()} “{name}” saved.",
+                              RowQuery.from_params(request.GET))
+    return _row_refused(request, gate, form, original)
+
+
+@login_required
+@require_POST
+def table_row_remove(request, slug, key, table):
+    gate = access.get_gate_for(request.user, slug, key)
+    access.require_edit(request.user, gate.initiative)
+    declared = _paged_table(gate, table)
+    original = request.POST.get("original", "")
+    try:
+        gate_save_row(gate=gate, by=request.user, table_key=table, original=original, row=None)
+    except WorkflowError as exc:
+        return _row_workflow_refused(request, gate, declared, exc)
+    return _after_row(request, gate, declared, f"{declared.noun.capitalize()} “{original}” removed.",
+                      RowQuery.from_params(request.GET))
+
+
+@login_required
+@require_POST
+def table_row_check(request, slug, key, table):
+    """The live check of one row while it is typed: only that row is evaluated, against the
+    gate's rules, whatever the size of the table. Nothing is stored."""
+    gate = access.get_gate_for(request.user, slug, key)
+    access.require_edit(request.user, gate.initiative)
+    declared = _paged_table(gate, table)
+    ctx = evaluation_context()
+    original = request.POST.get("original")
+    form = gate.definition.form_class(initial={}, gate=gate, context=ctx).row_form(
+        declared, request.POST, prefix=f"{'edit' if original is not None else 'add'}-{table}")
+    findings = []
+    if form.is_valid():
+        row = form.to_data()
+        name = row_key(row.get(declared.form_class.name_field))
+        findings = [f for f in gate.definition.findings({**gate.data, table: [row]}, ctx)
+                    if f.field == table and row_key(f.row) == name]
+    return render(request, "gates/_row_check.html", {"form": form, "findings": findings, "table": declared})
 
 
 @login_required

@@ -75,12 +75,14 @@ initiatives:edit@approved          POST    login  ok        ok        forbidden 
 
 # Gates: the team fills and submits; officers without a stake decide and record written exceptions;
 # everyone who may see reads.
+# The gate page of the matrix's gate (the input inventory) takes no POST: its rows are saved one at a
+# time (gates:table_row_save). The other gates' pages save their form: tests/access/test_pages.py.
 gates:detail@draft                 GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
-gates:detail@draft                 POST    login  bad       bad       hidden    forbidden forbidden forbidden forbidden hidden
+gates:detail@draft                 POST    login  method    method    hidden    forbidden forbidden forbidden forbidden hidden
 gates:detail@review                GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
-gates:detail@review                POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+gates:detail@review                POST    login  method    method    forbidden forbidden forbidden forbidden forbidden hidden
 gates:detail@approved              GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
-gates:detail@approved              POST    login  bad       bad       forbidden forbidden forbidden forbidden forbidden hidden
+gates:detail@approved              POST    login  method    method    forbidden forbidden forbidden forbidden forbidden hidden
 gates:evidence_add@draft           GET     login  method    method    method    method    method    method    method    method
 gates:evidence_add@draft           POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
 gates:evidence_add@review          GET     login  method    method    method    method    method    method    method    method
@@ -116,6 +118,28 @@ gates:table_import@review          GET     login  method    method    method    
 gates:table_import@review          POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
 gates:table_import@approved        GET     login  method    method    method    method    method    method    method    method
 gates:table_import@approved        POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+# A paged table's rows, one at a time: the team, like saving the form. An empty POST adds no row:
+# the page comes back naming the missing fields (bad), or, while the gate is under review or the
+# initiative locked, goes back to the table saying so. Removing names no row: refused, said there.
+gates:table_row_save@draft         GET     login  method    method    method    method    method    method    method    method
+gates:table_row_save@draft         POST    login  bad       bad       hidden    forbidden forbidden forbidden forbidden hidden
+gates:table_row_save@review        GET     login  method    method    method    method    method    method    method    method
+gates:table_row_save@review        POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+gates:table_row_save@approved      GET     login  method    method    method    method    method    method    method    method
+gates:table_row_save@approved      POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+gates:table_row_remove@draft       GET     login  method    method    method    method    method    method    method    method
+gates:table_row_remove@draft       POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
+gates:table_row_remove@review      GET     login  method    method    method    method    method    method    method    method
+gates:table_row_remove@review      POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+gates:table_row_remove@approved    GET     login  method    method    method    method    method    method    method    method
+gates:table_row_remove@approved    POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+# The live check of one row (nothing stored): the team, like the gate's live preview.
+gates:table_row_check@draft        GET     login  method    method    method    method    method    method    method    method
+gates:table_row_check@draft        POST    login  ok        ok        hidden    forbidden forbidden forbidden forbidden hidden
+gates:table_row_check@review       GET     login  method    method    method    method    method    method    method    method
+gates:table_row_check@review       POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
+gates:table_row_check@approved     GET     login  method    method    method    method    method    method    method    method
+gates:table_row_check@approved     POST    login  ok        ok        forbidden forbidden forbidden forbidden forbidden hidden
 # The dry-run preview of an import (GET) and its confirm (POST): only the team member who uploaded
 # the file (the owner here); a collaborator does not see the owner's pending import.
 gates:table_import_preview@draft   GET     login  ok        hidden    hidden    forbidden forbidden forbidden forbidden hidden

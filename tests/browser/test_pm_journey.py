@@ -82,20 +82,26 @@ def test_pm_fills_and_submits_all_six_gates(browse, shoot, pm, compliance):
     # --- gate 1: auditable inputs, two rows of the input inventory --------------------------
     page.click(".next-step a")
     expect(page.locator("h1")).to_contain_text("1. Auditable inputs")
+    page.click("details.add-row summary")
     fill(page, {
-        "#id_inputs-0-name": "mobility_score", "#id_inputs-0-source_system": "EHR",
-        "#id_inputs-0-source_field": "FLOWSHEET.MOBILITY_SCORE", "#id_inputs-0-timestamped": "True",
-        "#id_inputs-0-available_at_prediction": "True", "#id_inputs-0-contains_phi": "True",
+        "#id_add-inputs-name": "mobility_score", "#id_add-inputs-source_system": "EHR",
+        "#id_add-inputs-source_field": "FLOWSHEET.MOBILITY_SCORE", "#id_add-inputs-timestamped": "True",
+        "#id_add-inputs-available_at_prediction": "True", "#id_add-inputs-contains_phi": "True",
     })
-    page.click("button:has-text('+ Add model input')")
+    expect(page.locator("#check-add-inputs")).to_contain_text("No rule blocks this model input.")
+    page.click("details.add-row button:has-text('Add model input')")
+    expect(page.locator("#rows-inputs .row-note")).to_have_text("Model input “mobility_score” added.")
+    page.click("details.add-row summary")
     fill(page, {
-        "#id_inputs-1-name": "sedative_doses_24h", "#id_inputs-1-source_system": "EHR",
-        "#id_inputs-1-source_field": "MAR.ADMINISTRATIONS", "#id_inputs-1-timestamped": "True",
-        "#id_inputs-1-available_at_prediction": "True", "#id_inputs-1-contains_phi": "True",
-        "#id_inputs-1-notes": "Benzodiazepines and opioids given in the last 24 hours.",
+        "#id_add-inputs-name": "sedative_doses_24h", "#id_add-inputs-source_system": "EHR",
+        "#id_add-inputs-source_field": "MAR.ADMINISTRATIONS", "#id_add-inputs-timestamped": "True",
+        "#id_add-inputs-available_at_prediction": "True", "#id_add-inputs-contains_phi": "True",
+        "#id_add-inputs-notes": "Benzodiazepines and opioids given in the last 24 hours.",
     })
+    page.click("details.add-row button:has-text('Add model input')")
+    expect(page.locator("#rows-inputs .row-note")).to_have_text("Model input “sedative_doses_24h” added.")
     expect(page.locator("#evaluation")).to_contain_text("With an approved, timestamped source2 of 2 (100%)")
-    save_facts(page, "Auditable inputs")
+    page.reload()
     expect(page.locator(".list-group-item", has_text="Input inventory")).to_contain_text("evidenced")
     expect(page.locator(".blocker")).to_contain_text("Data dictionary or lineage document")
     uploads["data-dictionary"] = pdf_file("fall-risk-data-dictionary.pdf")

@@ -25,6 +25,9 @@ def _fields(definition):
         for bound in formset.forms[0]:  # the blank row a new table shows
             if bound.name != "DELETE":
                 yield f"{definition.key} table {key}", bound
+    for table in (t for t in form.tables if t.paged):  # a paged table's add form
+        for bound in form.row_form(table, prefix=f"add-{table.key}"):
+            yield f"{definition.key} table {table.key}", bound
 
 
 def _claims(definition):
@@ -69,10 +72,14 @@ def test_a_required_claim_left_at_choose_is_refused(definition):
         name, field = next((n, f) for n, f in row.fields.items() if not isinstance(f, (forms.ChoiceField,
                                                                                      forms.BooleanField)))
         post[row[name].html_name] = "1" if isinstance(field, (forms.IntegerField, forms.FloatField)) else "Row one"
+    for table in (t for t in form.tables if t.paged):  # its add form, with a name typed in
+        post[f"add-{table.key}-{table.form_class.name_field}"] = "Row one"
     bound = definition.form_class(post, initial={}, gate=None, context=ctx())
-    assert not bound.is_valid()
+    rows = [bound.row_form(t, post, prefix=f"add-{t.key}") for t in bound.tables if t.paged]
+    assert not all([bound.is_valid(), *(row.is_valid() for row in rows)])
     required = [(where, b) for where, b in _claims(definition) if b.field.required
                 and not isinstance(b.field.widget, forms.RadioSelect)]
-    errors = " ".join(bound.error_messages())
+    errors = " ".join([*bound.error_messages(), *(f"{row.fields[name].label}: {e}" for row in rows
+                                                   for name, problems in row.errors.items() for e in problems)])
     for where, b in required:
         assert f"{b.label}: " in errors, f"{where}: “{b.label}” accepted without a choice"

@@ -37,8 +37,8 @@ def _form_fields(definition: GateDefinition) -> dict[str, list[str]]:
 
     form = form_class(gate=None, context=EvaluationContext(today=date(2026, 1, 1), thresholds=thresholds()))
     fields = {"main": sorted(form.main.fields)}
-    for key, formset in form.formsets.items():
-        fields[key] = sorted(formset.empty_form.fields)
+    for table in form.tables:  # a paged table is not a formset: its row form has the same fields
+        fields[table.key] = sorted({*form.row_form(table).fields, "DELETE"})
     return fields
 
 

@@ -202,8 +202,6 @@ REFUSED = [
     ("inputs.xlsx", _sheet_with_formula(), "holds a formula"),
     ("inputs.csv", b"", "The file is empty: download the template"),
     ("inputs.pdf", b"%PDF-1.4\n", "is neither an Excel workbook"),
-    ("inputs.csv", ",".join(HEADER).encode() + b"\n" + b"".join(
-        f"in_{i},EHR,F,Yes,Yes,No,,\n".encode() for i in range(201)), "at most 200 for now"),
 ]
 
 
@@ -306,8 +304,29 @@ def test_the_gate_page_offers_import_and_template_under_each_table_to_the_team_o
     page = reverse("gates:detail", args=[inputs_gate.initiative.slug, inputs_gate.key])
     body = login(pm).get(page).content.decode()
     assert "Import from a spreadsheet" in body and urls(inputs_gate)[0] in body and urls(inputs_gate)[1] in body
-    assert body.index('data-prefix="inputs"') < body.index("Import from a spreadsheet") < body.index("Save facts")
+    assert body.index('id="rows-inputs"') < body.index("Import from a spreadsheet")
     assert "Import from a spreadsheet" not in login(leader).get(page).content.decode()
+
+
+def test_a_table_edited_in_its_form_still_takes_at_most_its_form_s_rows(pm, login):
+    """The vendor table is a formset on the page: an import may not make it longer than the page
+    lets it be. The paged input inventory is bounded by the import limit alone."""
+    gate = fill_gate(gate_of(InitiativeFactory(owner=pm), "baa-phi"), pm)
+    header = ["Vendor", "Service", "Touches PHI"]
+    client = login(pm)
+    response = upload(client, gate, "vendors.xlsx", xlsx([[f"Vendor {n}", "Hosting", "No"] for n in range(201)],
+                                                         header=header), table="vendors")
+    assert "the “Vendors and processors that touch PHI” table takes at most 200" in text(client.get(
+        response["Location"]))
+    assert not PendingImport.objects.exists()
+
+
+def test_the_input_inventory_imports_past_the_old_200_row_cap(inputs_gate, pm, login):
+    client = login(pm)
+    location, page = preview(client, inputs_gate, "inputs.xlsx", xlsx([row(f"in_{n}") for n in range(450)]))
+    assert "<strong>450</strong> model inputs added" in text(page)
+    assert client.post(location).status_code == 302
+    assert len(fresh(inputs_gate).data["inputs"]) == 450
 
 
 def test_the_vendor_table_imports_with_its_service_label_and_dates(pm, login):

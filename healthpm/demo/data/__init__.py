@@ -12,6 +12,13 @@ All names, numbers and documents are fictitious.
 PASSWORD = "healthpm-demo-2026"
 EMAIL_DOMAIN = "demo-hospital.org"
 
+# Source systems the administrator has recorded as not approved, beside the approved ones the
+# migration seeds: the alert-ranking inventory still lists features from one of them.
+UNAPPROVED_SOURCE_SYSTEMS = [
+    ("Legacy alert archive", "Alert log exported from the pre-2024 EHR; no per-event timestamps. Retired by data "
+                             "governance in 2024."),
+]
+
 # username, first name, last name, role (a name in healthpm.accounts.roles; None: superuser), who they are
 USERS = [
     ("pm", "Priya", "Raman", "PRODUCT_MANAGER", "Priya Raman, AI product manager (Digital Health)"),

@@ -282,11 +282,35 @@ NO_SHOW = {
 }
 
 
+# The ranking model's features per advisory family, from its data dictionary: what the unit did
+# with each kind of alert recently, and (still in the draft) the same history from the retired
+# legacy alert archive, which is not an approved source: the gate lists them as one blocker.
+ALERT_FAMILIES = ("sepsis_screen", "fall_risk", "pressure_injury", "vte_prophylaxis", "restraint_renewal",
+                  "foley_removal", "glucose_recheck", "pain_reassessment", "early_mobility", "delirium_screen",
+                  "med_reconciliation", "isolation_precautions")
+ALERT_FEATURES = (
+    ("fired_24h", "Times this advisory fired for the patient, last 24 h", "ALT_HISTORY", "ALT_ID (count)", "count"),
+    ("acted_rate_90d", "Unit's acted-on rate for this advisory, 90 days", "ALT_HISTORY", "ACTION_TAKEN_C", "%"),
+    ("dismissed_rate_90d", "Unit's dismissed rate for this advisory, 90 days", "ALT_HISTORY", "ACTION_TAKEN_C", "%"),
+    ("snoozed_7d", "Times snoozed for the patient, 7 days", "ALT_HISTORY", "SNOOZE_INSTANT_DTTM (count)", "count"),
+    ("time_to_action_median", "Median minutes from firing to action, unit, 90 days", "ALT_HISTORY",
+     "ACTION_INSTANT_DTTM", "minutes"),
+    ("override_reason_top", "Most frequent override reason, unit, 90 days", "ALT_HISTORY", "OVERRIDE_RSN_C", "code"),
+)
+LEGACY_FAMILIES = ALERT_FAMILIES[:8]
+
 ALERT_RANKING_INPUTS = [
     input_row("bpa_id", "Advisory that fired", "EHR", "ALT_HISTORY", "BPA_LOCATOR_ID", "code", phi="no"),
     input_row("prior_action_rate", "Unit's action rate on this BPA, 90 days", "EHR", "ALT_HISTORY", "ACTION_TAKEN_C", "%", phi="no"),
     input_row("nurse_workload", "Patients assigned to the nurse", "EHR", "CL_ASSIGN", "PAT_COUNT", "count", phi="no"),
     input_row("patient_acuity", "Acuity score at firing time", "EHR", "IP_FLWSHT_MEAS", "MEAS_VALUE (FLO_MEAS_ID 3040)", "points"),
+    *(input_row(f"{family}_{feature}", f"{text} ({family.replace('_', ' ')})", "EHR", table, field, unit,
+                phi="yes" if feature in ("fired_24h", "snoozed_7d") else "no")
+      for family in ALERT_FAMILIES for feature, text, table, field, unit in ALERT_FEATURES),
+    *(input_row(f"{family}_acted_rate_2019_2023", f"Acted-on rate 2019–2023 ({family.replace('_', ' ')})",
+                "Legacy alert archive", "ALERT_LOG_EXPORT", "ACTED_FLAG", "%", ts="no", phi="no",
+                notes="From the retired archive; to be replaced by the EHR's 90-day rate")
+      for family in LEGACY_FAMILIES),
 ]
 
 # --- 4. alert ranking: draft, partly evidenced, nothing submitted --------------------------

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 
 from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Table, Working
-from .forms_base import DataForm, GateForm, RowForm, RowTable, yes_no_field
+from .forms_base import DataForm, GateForm, RowFilter, RowForm, RowTable, yes_no_field
 
 
 def proxy_match(name: str, proxies) -> str | None:
@@ -57,8 +57,13 @@ class AuditableInputsForm(GateForm):
     class main_form_class(DataForm):
         pass
 
-    tables = (RowTable("inputs", InputRowForm, "Input inventory", noun="model input", min_rows=1,
-                       evidence_item="data-dictionary"),)
+    tables = (RowTable(
+        "inputs", InputRowForm, "Input inventory", noun="model input", min_rows=1, evidence_item="data-dictionary",
+        paged=True, search=("name", "source_system", "source_field"),
+        filters=(RowFilter("proxy", "Known proxy", lambda row, findings, ctx: bool(proxy_match(row.get("name", ""),
+                                                                                               ctx.proxies))),
+                 RowFilter("phi", "Contains PHI", lambda row, findings, ctx: bool(row.get("contains_phi")))),
+    ),)
 
 
 def _good(row: dict, ctx: EvaluationContext) -> bool:
@@ -85,23 +90,33 @@ class AuditableInputs(GateDefinition):
         for row in inputs:
             name = row.get("name", "?")
             source = row.get("source_system", "")
+
+            def finding(level, message, group, name=name):
+                return Finding(level, message, "inputs", row=name, group=group)
+
             if not sources.get(source, False):
-                found.append(Finding(Level.BLOCK, f"Input “{name}”: source “{source}” is not an approved source system. "
-                                              "Choose an approved system or ask the administrator to approve it.", "inputs"))
+                found.append(finding(Level.BLOCK, f"Input “{name}”: source “{source}” is not an approved source system. "
+                                                  "Choose an approved system or ask the administrator to approve it.",
+                                     f"come from “{source}”, which is not an approved source system"))
             if not row.get("timestamped"):
-                found.append(Finding(Level.BLOCK, f"Input “{name}” is not timestamped at source, so decisions using it "
-                                              "cannot be reconstructed. Use a timestamped field.", "inputs"))
+                found.append(finding(Level.BLOCK, f"Input “{name}” is not timestamped at source, so decisions using it "
+                                                  "cannot be reconstructed. Use a timestamped field.",
+                                     "are not timestamped at source"))
             if not row.get("available_at_prediction"):
-                found.append(Finding(Level.BLOCK, f"Input “{name}” is not available at prediction time (leakage): "
-                                              "remove it or replace it with a value known when the model runs.", "inputs"))
+                found.append(finding(Level.BLOCK, f"Input “{name}” is not available at prediction time (leakage): "
+                                                  "remove it or replace it with a value known when the model runs.",
+                                     "are not available at prediction time (leakage)"))
             proxy = proxy_match(name, proxies)
             if proxy:
                 if (row.get("justification") or "").strip():
-                    found.append(Finding(Level.WARN, f"Input “{name}” is a known proxy ({proxy}); justification recorded: "
-                                                 f"“{row['justification'].strip()}”.", "inputs"))
+                    found.append(finding(Level.WARN, f"Input “{name}” is a known proxy ({proxy}); justification "
+                                                     f"recorded: “{row['justification'].strip()}”.",
+                                         f"are known proxies ({proxy}), each with a justification recorded"))
                 else:
-                    found.append(Finding(Level.BLOCK, f"Input “{name}” is a known proxy for a protected class or wealth "
-                                                  f"({proxy}): write a justification or remove it.", "inputs"))
+                    found.append(finding(Level.BLOCK, f"Input “{name}” is a known proxy for a protected class or "
+                                                      f"wealth ({proxy}): write a justification or remove it.",
+                                         f"are known proxies for a protected class or wealth ({proxy}) without a "
+                                         "justification"))
         return found
 
     def working(self, data: dict[str, Any], ctx: EvaluationContext) -> Working:
@@ -125,7 +140,7 @@ class AuditableInputs(GateDefinition):
             for r in data.get("inputs") or []
         )
         headers = ("Input", "Source system", "Table / field", "Timestamped", "At prediction", "PHI", "Justification / notes")
-        return [Table("Input inventory", headers, rows)] if rows else []
+        return [Table("Input inventory", headers, rows, key="inputs")] if rows else []
 
     def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:
         inputs = data.get("inputs") or []

@@ -50,6 +50,12 @@ class Finding:
     level: Level
     message: str
     field: str = ""
+    # For a rule about one row of a table (`field` is the table's key): the row's name, and the
+    # problem it shares with other rows, worded to follow a count of rows ("come from “EHR-legacy”,
+    # which is not an approved source system"). Pages and the dossier say a problem many rows
+    # share once (`healthpm.gates.report.grouped`) and filter the table by it.
+    row: str = ""
+    group: str = ""
 
     @property
     def blocks(self) -> bool:
@@ -63,6 +69,8 @@ class Table:
     title: str
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    # The form's row table it prints (`RowTable.key`), if any: the gate page lists a paged one itself.
+    key: str = ""
 
 
 @dataclass(frozen=True)

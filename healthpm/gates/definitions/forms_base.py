@@ -3,6 +3,7 @@
 only knows `GateForm(data, initial=..., gate=..., context=...)`, `is_valid()` and `to_data()`.
 Forms see the request's `EvaluationContext` (today, approved sources) like the rules do."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -132,6 +133,16 @@ class UniqueRowsFormSet(BaseFormSet):
 
 
 @dataclass(frozen=True)
+class RowFilter:
+    """A filter of a paged table ("Known proxy", "Contains PHI"): `test(row, findings, ctx)` is
+    true for the rows it keeps, given the row and the gate's findings about that row."""
+
+    key: str
+    label: str
+    test: Callable[[dict, list, Any], bool]
+
+
+@dataclass(frozen=True)
 class RowTable:
     """One table of a gate's form: its rows are saved under `key` (also the formset prefix)."""
 
@@ -143,6 +154,13 @@ class RowTable:
     # The checklist item a spreadsheet imported into this table evidences (the data dictionary of
     # the input inventory): the confirmed file is kept as that item's evidence. Empty: none.
     evidence_item: str = ""
+    # A table that runs to thousands of rows (a model's inputs): not part of the gate's form. The
+    # gate page lists it a page at a time, searchable in the `search` fields and filterable (every
+    # paged table by "blocking", plus its `filters`), and each row is added, edited or removed on
+    # its own (healthpm.gates.rows). Its size is bounded by the import limit, not `max_rows`.
+    paged: bool = False
+    search: tuple[str, ...] = ()
+    filters: tuple[RowFilter, ...] = ()
 
 
 class GateForm:
@@ -162,7 +180,8 @@ class GateForm:
         self.main = self.main_form_class(data, initial=initial, gate=gate, context=context, prefix="gate")
         extra_kwargs = self.row_form_kwargs(gate) if self.tables else {}
         self.row_kwargs = extra_kwargs  # what each row form is bound with (an import binds the same)
-        self.formsets = {table.key: self._formset(table, data, initial, extra_kwargs) for table in self.tables}
+        self.formsets = {table.key: self._formset(table, data, initial, extra_kwargs) for table in self.tables
+                         if not table.paged}
 
     def _formset(self, table: RowTable, data, initial: dict, extra_kwargs: dict):
         rows = initial.get(table.key) or []
@@ -186,10 +205,22 @@ class GateForm:
         formset.table = table
         return formset
 
+    def row_form(self, table: RowTable, data=None, *, initial: dict | None = None, prefix: str | None = None
+                 ) -> RowForm:
+        """One row of a table on its own (a paged table's row, an imported row, the columns)."""
+        return table.form_class(data, initial=initial or {}, gate=self.gate, context=self.context, prefix=prefix,
+                                **self.row_kwargs)
+
     def row_form_kwargs(self, gate) -> dict[str, Any]:
         """Lookups every row needs (choices from reference data or evidence), made once for the
         tables instead of once per row: a 40-row table asked 40 identical queries."""
         return {}
+
+    @property
+    def posts_anything(self) -> bool:
+        """False when every fact is in a paged table (the input inventory): the gate page then
+        has no facts form to save, only rows."""
+        return bool(self.main.fields) or bool(self.formsets)
 
     @property
     def is_bound(self) -> bool:
@@ -211,7 +242,7 @@ class GateForm:
         data = self.main.to_data()
         for key, formset in self.formsets.items():
             data[key] = [f.to_data() for f in formset.live_forms()]
-        return data
+        return data  # without the paged tables: saving keeps their rows (services.with_paged_rows)
 
     def error_messages(self) -> list[str]:
         """Every error in plain words, naming the field or row, for the live preview."""

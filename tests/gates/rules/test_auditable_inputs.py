@@ -4,11 +4,13 @@ from datetime import date
 
 import pytest
 
+from healthpm.core.errors import WorkflowError
+from healthpm.gates.context import evaluation_context
 from healthpm.gates.definitions.auditable_inputs import GATE, proxy_match
 from healthpm.gates.models import ProxyVariable, SourceSystem
-from healthpm.gates.services import gate_save_data
+from healthpm.gates.services import gate_save_data, gate_save_row
 from tests.factories import context, InitiativeFactory, fresh, gate_of
-from tests.gates.rules.helpers import add_pdf, form_for, input_row
+from tests.gates.rules.helpers import add_pdf, input_row
 
 pytestmark = pytest.mark.django_db  # approved sources and proxies are reference data in the database
 
@@ -138,54 +140,64 @@ def test_gate_blockers_include_the_rules_and_clear_when_fixed(pm):
     assert [f.level for f in gate.findings(context())] == ["warn"]
 
 
-# --- the form -------------------------------------------------------------------------------
-def test_the_form_offers_only_approved_sources(pm):
+# --- the row form and the row service (the inventory is a paged table: one row at a time) -------
+def row_form(gate, row: dict):
+    """The inventory's row form bound to what the page's add form posts for `row`."""
+    definition = gate.definition
+    table = definition.form_class.tables[0]
+    body = {f"add-inputs-{name}": "" if value is None else str(value) for name, value in row.items()}
+    return definition.form_class(initial={}, gate=gate, context=evaluation_context()).row_form(
+        table, body, prefix="add-inputs")
+
+
+def test_the_row_form_offers_only_approved_sources(pm):
     SourceSystem.objects.create(name="Shadow spreadsheet", approved=False)
     gate = gate_of(InitiativeFactory(owner=pm), KEY)
 
-    form = form_for(gate, {"inputs": [input_row(source_system="Shadow spreadsheet")]})
+    form = row_form(gate, input_row(source_system="Shadow spreadsheet"))
 
     assert not form.is_valid()
-    [message] = form.error_messages()
-    assert message.startswith("Model input 1, Source system: Select a valid choice.")
+    assert form.errors["source_system"][0].startswith("Select a valid choice.")
 
 
-def test_the_form_refuses_an_empty_inventory(pm):
+def test_the_last_input_cannot_be_removed(pm):
+    gate = gate_save_data(gate=gate_of(InitiativeFactory(owner=pm), KEY), by=pm, data={"inputs": [input_row()]})
+
+    with pytest.raises(WorkflowError, match="“Input inventory” needs at least 1 model input"):
+        gate_save_row(gate=gate, by=pm, table_key="inputs", original="lactate_last_6h", row=None)
+    assert fresh(gate).data["inputs"] == [input_row()]
+
+
+def test_two_inputs_with_the_same_name_are_refused(pm):
+    gate = gate_save_data(gate=gate_of(InitiativeFactory(owner=pm), KEY), by=pm,
+                          data={"inputs": [input_row("lactate"), input_row("heart_rate")]})
+
+    with pytest.raises(WorkflowError, match="“Lactate” is already in “Input inventory”. Each model input must "
+                                            "appear once"):
+        gate_save_row(gate=gate, by=pm, table_key="inputs", original=None, row=input_row("Lactate"))
+    with pytest.raises(WorkflowError, match="“Lactate” is already in"):
+        gate_save_row(gate=gate, by=pm, table_key="inputs", original="heart_rate", row=input_row("Lactate"))
+    gate_save_row(gate=gate, by=pm, table_key="inputs", original="lactate", row=input_row("Lactate"))
+    assert [r["name"] for r in fresh(gate).data["inputs"]] == ["Lactate", "heart_rate"], "renaming itself is fine"
+
+
+def test_the_row_form_requires_each_yes_no_answer(pm):
     gate = gate_of(InitiativeFactory(owner=pm), KEY)
 
-    form = form_for(gate, {"inputs": []})
+    form = row_form(gate, input_row(timestamped=None))
 
     assert not form.is_valid()
-    assert form.error_messages() == ["Input inventory: Add at least 1 model input."]
+    assert form.errors == {"timestamped": ["This field is required."]}
 
 
-def test_the_form_refuses_two_inputs_with_the_same_name(pm):
+def test_the_row_form_keeps_the_input_as_entered(pm):
     gate = gate_of(InitiativeFactory(owner=pm), KEY)
+    row = input_row("patient_zip_code", justification="Routing.", contains_phi=False)
 
-    form = form_for(gate, {"inputs": [input_row("lactate"), input_row("heart_rate"), input_row("Lactate")]})
+    form = row_form(gate, row)
 
-    assert not form.is_valid()
-    assert form.error_messages() == [
-        "Input inventory: Rows 1 and 3 are both “Lactate”. Each model input must appear once: merge or rename them."]
-
-
-def test_the_form_requires_each_yes_no_answer(pm):
-    gate = gate_of(InitiativeFactory(owner=pm), KEY)
-
-    form = form_for(gate, {"inputs": [input_row(timestamped=None)]})
-
-    assert not form.is_valid()
-    assert form.error_messages() == ["Model input 1, Timestamped at source: This field is required."]
-
-
-def test_the_form_saves_the_inventory_as_entered(pm):
-    gate = gate_of(InitiativeFactory(owner=pm), KEY)
-    rows = [input_row("lactate_last_6h"), input_row("patient_zip_code", justification="Routing.", contains_phi=False)]
-
-    form = form_for(gate, {"inputs": rows})
-
-    assert form.is_valid(), form.error_messages()
-    assert form.to_data() == {"inputs": rows}
+    assert form.is_valid(), form.errors
+    assert form.to_data() == row
 
 
 @pytest.mark.parametrize("name", ["ecg_trace_features", "ziprasidone_dose", "languid_score"])

@@ -2,6 +2,7 @@
 the data bound into the approval digest, and the live preview (SPEC §2, §4)."""
 
 import pytest
+from django.urls import reverse
 
 from healthpm.audit.models import AuditEvent
 from healthpm.gates.models import GateDecision, GateStatus
@@ -13,10 +14,15 @@ pytestmark = pytest.mark.django_db
 
 GATE_KEYS = ["auditable-inputs", "false-positive-cost", "paper-fallback", "cognitive-load",
              "regulatory-classification", "baa-phi"]
+# The gates whose answers the gate page's form posts (the input inventory is saved a row at a
+# time: tests/gates/test_paged_table.py).
+PAGE_KEYS = [key for key in GATE_KEYS if key != "auditable-inputs"]
+# A vendor that handles de-identified data only, so the row needs no BAA file.
+NO_PHI = {"touches_phi": False, "baa_evidence": "", "baa_effective": None, "baa_expiry": None}
 
 
 # --- saving through the gate page ----------------------------------------------------------
-@pytest.mark.parametrize("key", GATE_KEYS)
+@pytest.mark.parametrize("key", PAGE_KEYS)
 def test_the_owner_saves_valid_answers_through_the_gate_page(pm, login, key):
     gate = gate_of(InitiativeFactory(owner=pm), key)
 
@@ -83,26 +89,22 @@ def test_an_absurd_cognitive_load_answer_is_refused(pm, login, saved):
              "Ensure this value is greater than or equal to 0.")
 
 
-def test_an_empty_input_inventory_is_refused(pm, login, saved):
-    gate = saved("auditable-inputs")
+def test_an_empty_required_table_is_refused(pm, login):
+    gate = gate_of(InitiativeFactory(owner=pm, checklist_version=2), "failure-modes")
+    gate_save_data(gate=gate, by=pm, data=valid_data(gate.key))
+    gate = fresh(gate)
 
-    _refused(login(pm), gate, page_post(gate, {"inputs": []}), "Add at least 1 model input.")
-
-
-def test_a_blank_inventory_row_does_not_count_as_an_input(pm, login, saved):
-    gate = saved("auditable-inputs")
-    body = page_post(gate, {"inputs": []})  # the saved row ticked for removal…
-    body["inputs-TOTAL_FORMS"] = "2"  # …and an added row left blank
-
-    _refused(login(pm), gate, body, "Add at least 1 model input.")
+    _refused(login(pm), gate, page_post(gate, data(gate.key, modes=[])), "Add at least 1 failure mode.")
 
 
-def test_two_inputs_with_the_same_name_are_refused_naming_the_rows(pm, login, saved):
-    gate = saved("auditable-inputs")
-    answers = {"inputs": [input_row("lactate_last_6h"), input_row("lactate_last_6h", source_system="EHR")]}
+def test_a_blank_row_does_not_count_as_a_row(pm, login):
+    gate = gate_of(InitiativeFactory(owner=pm, checklist_version=2), "failure-modes")
+    gate_save_data(gate=gate, by=pm, data=valid_data(gate.key))
+    gate = fresh(gate)
+    body = page_post(gate, data(gate.key, modes=[]))  # the saved rows ticked for removal…
+    body["modes-TOTAL_FORMS"] = str(int(body["modes-TOTAL_FORMS"]) + 1)  # …and an added row left blank
 
-    _refused(login(pm), gate, page_post(gate, answers),
-             "Rows 1 and 2 are both “lactate_last_6h”. Each model input must appear once: merge or rename them.")
+    _refused(login(pm), gate, body, "Add at least 1 failure mode.")
 
 
 def test_two_vendors_with_the_same_name_are_refused_naming_the_rows(pm, login, saved):
@@ -114,8 +116,9 @@ def test_two_vendors_with_the_same_name_are_refused_naming_the_rows(pm, login, s
 
 
 def test_a_post_without_the_management_form_is_refused(pm, login, saved):
-    gate = saved("auditable-inputs")
-    body = {k: v for k, v in page_post(gate, {"inputs": [input_row()]}).items() if "FORMS" not in k}
+    gate = saved("baa-phi")
+    body = {k: v for k, v in page_post(gate, data(gate.key, vendors=[vendor_row(**NO_PHI)])).items()
+            if "FORMS" not in k}
 
     _refused(login(pm), gate, body)
 
@@ -125,42 +128,55 @@ def test_a_crafted_row_count_builds_at_most_the_table_limit_and_says_so(pm, logi
     """Found by the form fuzzer: a TOTAL_FORMS of 2,000 or more made the page build and render
     Django's 2,000 rows (over a minute of work for one request). The limit is 200 rows; 5 here
     keeps the test quick."""
-    from healthpm.gates.definitions.auditable_inputs import AuditableInputsForm
+    from healthpm.gates.definitions.baa_phi import BaaPhiForm
     from healthpm.gates.definitions.forms_base import GateForm
 
     assert GateForm.max_rows == 200
-    monkeypatch.setattr(AuditableInputsForm, "max_rows", 5)
-    gate = saved("auditable-inputs")
-    body = {**page_post(gate, {"inputs": [input_row()]}), "inputs-TOTAL_FORMS": total}
+    monkeypatch.setattr(BaaPhiForm, "max_rows", 5)
+    gate = saved("baa-phi")
+    body = {**page_post(gate, data(gate.key, vendors=[vendor_row(**NO_PHI)])), "vendors-TOTAL_FORMS": total}
 
     page = _refused(login(pm), gate, body)
 
-    assert "The table holds at most 5 model inputs: merge rows or leave out what the model does not use" in page
-    assert 'name="inputs-4-name"' in page and 'name="inputs-5-name"' not in page
+    assert "The table holds at most 5 vendors: merge rows or leave out what the model does not use" in page
+    assert 'name="vendors-4-name"' in page and 'name="vendors-5-name"' not in page
 
 
 def test_a_deleted_duplicate_row_is_not_a_duplicate_and_is_not_saved(pm, login):
-    gate = gate_of(InitiativeFactory(owner=pm), "auditable-inputs")
-    body = page_post(gate, {"inputs": [input_row("lactate_last_6h"), input_row("lactate_last_6h")]})
-    body["inputs-1-DELETE"] = "on"
+    gate = gate_of(InitiativeFactory(owner=pm), "baa-phi")
+    answers = data(gate.key, vendors=[vendor_row("Acme", **NO_PHI), vendor_row("Acme", **NO_PHI)])
+    body = page_post(gate, answers)
+    body["vendors-1-DELETE"] = "on"
 
     response = login(pm).post(gate.get_absolute_url(), body)
 
     assert response.status_code == 302
-    assert fresh(gate).data == {"inputs": [input_row("lactate_last_6h")]}
+    assert fresh(gate).data["vendors"] == [vendor_row("Acme", **NO_PHI)]
 
 
 def test_a_page_rendered_before_a_collaborator_saved_does_not_lose_rows(pm, login):
     # A stale page says no rows were saved; a row equal to the saved one must not be taken
     # for an untouched blank row and silently dropped.
-    gate = gate_of(InitiativeFactory(owner=pm), "auditable-inputs")
-    stale = post_body(gate.key, {"inputs": [input_row("lactate_last_6h"), input_row("heart_rate")]})  # INITIAL_FORMS 0
-    gate_save_data(gate=gate, by=pm, data={"inputs": [input_row("lactate_last_6h")]})  # saved meanwhile
+    gate = gate_of(InitiativeFactory(owner=pm), "baa-phi")
+    two = data(gate.key, vendors=[vendor_row("Acme", **NO_PHI), vendor_row("Nimbus", **NO_PHI)])
+    stale = post_body(gate.key, two)  # INITIAL_FORMS 0
+    gate_save_data(gate=gate, by=pm, data=data(gate.key, vendors=[vendor_row("Acme", **NO_PHI)]))  # saved meanwhile
 
     response = login(pm).post(gate.get_absolute_url(), stale)
 
     assert response.status_code == 302
-    assert [row["name"] for row in fresh(gate).data["inputs"]] == ["lactate_last_6h", "heart_rate"]
+    assert [row["name"] for row in fresh(gate).data["vendors"]] == ["Acme", "Nimbus"]
+
+
+def test_the_gate_page_takes_no_post_when_every_fact_is_a_paged_table(pm, login, saved):
+    gate = saved("auditable-inputs")
+    client = login(pm)
+    before = db_state(gate.initiative)
+
+    response = client.post(gate.get_absolute_url(), page_post(gate, {"inputs": [input_row("other")]}))
+
+    assert response.status_code == 405
+    assert db_state(gate.initiative) == before
 
 
 @pytest.mark.parametrize(("user", "status"), [("compliance", 403), ("leader", 403), ("pm2", 404), ("outsider", 404)])
@@ -215,7 +231,7 @@ def test_changing_the_answers_of_an_approved_gate_voids_its_approval(pm, complia
 
 
 def test_saving_the_same_answers_again_keeps_the_approval(pm, compliance, login):
-    gate = approve(gate_of(InitiativeFactory(owner=pm), "auditable-inputs"), pm, compliance)
+    gate = approve(gate_of(InitiativeFactory(owner=pm), "paper-fallback"), pm, compliance)
     client = login(pm)
     before = db_state(gate.initiative)
 
@@ -278,29 +294,31 @@ def test_the_preview_shows_the_working_for_passing_answers(pm, login):
     assert "$750.00 a month against a threshold of $5,000.00: within the threshold." in page
 
 
-def test_the_preview_shows_warnings(pm, login):
+def test_the_row_check_shows_warnings(pm, login):
     gate = gate_of(InitiativeFactory(owner=pm), "auditable-inputs")
+    row = input_row("patient_zip_code", justification="Routing only.")
+    body = {f"add-inputs-{name}": "" if value is None else str(value) for name, value in row.items()}
 
-    response = login(pm).post(preview_url(gate), page_post(gate, {
-        "inputs": [input_row("patient_zip_code", justification="Routing only.")]}))
+    response = login(pm).post(reverse("gates:table_row_check", args=[gate.initiative.slug, gate.key, "inputs"]), body)
 
     page = response.content.decode()
     assert "is a known proxy (ZIP / postal code); justification recorded" in page
-    assert "Would block submission:" not in page
+    assert "Would block" not in page
 
 
 def test_the_preview_lists_form_errors_naming_field_and_row_and_saves_nothing(pm, login, saved):
-    gate = saved("auditable-inputs")
+    gate = saved("baa-phi")
     client = login(pm)
     before = db_state(gate.initiative)
-    answers = {"inputs": [input_row("heart_rate"), input_row("heart_rate", timestamped=None)]}
+    answers = data(gate.key, vendors=[vendor_row("Acme", **NO_PHI), vendor_row("Nimbus", **{**NO_PHI,
+                                                                                            "touches_phi": None})])
 
     response = client.post(preview_url(gate), page_post(gate, answers))
 
     assert response.status_code == 200
     page = response.content.decode()
     assert "Not yet a complete answer" in page
-    assert "Model input 2, Timestamped at source: This field is required." in page
+    assert "Vendor 2, Touches PHI: This field is required." in page
     assert db_state(gate.initiative) == before
 
 

@@ -16,14 +16,10 @@ Goals: the same number of queries at every size and at most 15; median ÷ floor 
 
 import json
 import os
-import math
 import random
 import statistics
-import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -34,6 +30,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from healthpm.accounts import roles
+from healthpm.core.bench import log, percentile, scratch_database
 from healthpm.dashboard.facts import compute_facts
 from healthpm.dashboard.models import BaaFact, PortfolioFacts, ReviewTime
 from healthpm.gates import registry
@@ -45,9 +42,6 @@ GOAL_QUERIES = 15
 STATUS_WEIGHTS = [(Status.DRAFT, 20), (Status.IN_REVIEW, 35), (Status.CHANGES_REQUESTED, 12),
                   (Status.READY, 8), (Status.APPROVED, 20), (Status.REJECTED, 5)]
 
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 class Portfolio:
@@ -161,11 +155,6 @@ class Portfolio:
             for d in decisions], batch_size=5000)
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
 def measure(client: Client, runs: int, path: str = "/dashboard/", profile: bool = False) -> dict:
     for _ in range(3):  # warm caches: templates, the database's buffers
         assert client.get(path).status_code == 200
@@ -199,7 +188,7 @@ def measure(client: Client, runs: int, path: str = "/dashboard/", profile: bool 
                     times.append((time.perf_counter() - started) * 1000)
                 log(f"    {statistics.median(times):7.1f} ms  {sql[:110]}")
     median, floor = statistics.median(page_ms), statistics.median(floor_ms)
-    return {"queries": len(sqls), "median_ms": round(median, 1), "p95_ms": round(_percentile(page_ms, .95), 1),
+    return {"queries": len(sqls), "median_ms": round(median, 1), "p95_ms": round(percentile(page_ms, .95), 1),
             "floor_ms": round(floor, 1), "ratio": round(median / floor, 2) if floor else None}
 
 
@@ -215,26 +204,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, sizes, runs, seed, profile, keep, **options):
         sizes = sorted(int(s) for s in sizes.split(","))
-        creation = connection.creation
-        settings_dict = connection.settings_dict
-        original_name = settings_dict["NAME"]
-        scratch_dir = None
-        if connection.vendor == "sqlite":
-            scratch_dir = tempfile.TemporaryDirectory(prefix="healthpm-bench-")
-            settings_dict.setdefault("TEST", {})["NAME"] = str(Path(scratch_dir.name) / "bench.sqlite3")
-        else:
-            settings_dict.setdefault("TEST", {})["NAME"] = f"{original_name}_bench"
-        log(f"Creating the scratch database {settings_dict['TEST']['NAME']} …")
-        creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        try:
+        with scratch_database(keep=keep):
             results = self.run_sizes(sizes, runs, seed, profile)
-        finally:
-            if keep:
-                log(f"Kept {settings_dict['NAME']}.")
-            else:
-                creation.destroy_test_db(original_name, verbosity=0)
-            if scratch_dir is not None:
-                scratch_dir.cleanup()
         self.report(results)
 
     def run_sizes(self, sizes: list[int], runs: int, seed: int, profile: bool) -> list[dict]:

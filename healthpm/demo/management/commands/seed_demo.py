@@ -27,7 +27,7 @@ from healthpm.core.errors import WorkflowError
 from healthpm.demo import data as demo_data
 from healthpm.demo import files as demo_files
 from healthpm.gates.context import evaluation_context
-from healthpm.gates.models import Evidence, Gate
+from healthpm.gates.models import Evidence, Gate, SourceSystem
 from healthpm.gates.services import Upload, evidence_add, gate_decide, gate_save_data, gate_submit
 from healthpm.initiatives.models import Initiative
 from healthpm.initiatives.services import initiative_create
@@ -93,6 +93,9 @@ class Command(BaseCommand):
         mail_before = Notification.objects.count()
         with quiet_console_mail(), quiet_logs():
             users, created_users = self.seed_users(password)
+            for name, description in demo_data.UNAPPROVED_SOURCE_SYSTEMS:
+                SourceSystem.objects.get_or_create(name=name, defaults={"description": description,
+                                                                        "approved": False})
             for spec in demo_data.INITIATIVES:
                 self.seed_initiative(spec, users, password)
         mails = Notification.objects.count() - mail_before
