@@ -181,6 +181,21 @@ def test_the_registered_gates_hooks_fill_risks_monitoring_and_regulatory_status(
     assert "Monitoring plan:" in text(root, "mc:TrustIngredients/mc:AISystemFacts/mc:OngoingMaintenance")
 
 
+def test_the_facts_page_names_the_first_inputs_and_the_xml_lists_them_all():
+    answers = complete_answers()
+    row = answers["auditable-inputs"]["inputs"][0]
+    answers["auditable-inputs"]["inputs"] = [{**row, "name": f"feature_{i:03d}"}
+                                             for i in range(model_card.FACTS_PAGE_INPUTS + 5)]
+
+    card = model_card.build_model_card(initiative(), answers, ctx())
+
+    assert [line.split(" — ")[0] for line in card.facts.inputs_listed] == [
+        f"feature_{i:03d}" for i in range(model_card.FACTS_PAGE_INPUTS)]
+    assert card.facts.inputs_unlisted == 5
+    source = text(parse(card.xml), "mc:TrustIngredients/mc:AISystemFacts/mc:InputDataSource")
+    assert f"feature_{model_card.FACTS_PAGE_INPUTS + 4:03d}" in source
+
+
 def test_an_initiative_with_no_answers_still_validates_and_invents_nothing():
     card = model_card.build_model_card(initiative(), {}, ctx())
 
