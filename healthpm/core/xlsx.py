@@ -11,9 +11,10 @@ each one as a table a person can sort and filter in Excel at once:
 3. each column as wide as its longest value, header included (between 8 and 60 characters).
 
 The CSV export reads the same typed rows through `as_text`, so one function builds the rows
-for both formats.
+for both formats (`csv_row`, or `csv_bytes` for a whole sheet).
 """
 
+import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,27 @@ def as_text(value: Any, column: Column) -> str:
             return f"{value:.{column.places}f}"
         return str(value)
     return str(value)
+
+
+def _formula_safe(text: str) -> str:
+    """Neutralise spreadsheet formulas in a CSV: a title typed as "=HYPERLINK(…)" must stay text.
+    (The XLSX writes text cells as text, which no spreadsheet evaluates.)"""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_row(row: Sequence[Any], columns: Sequence[Column]) -> list[str]:
+    return [_formula_safe(value) if isinstance(value, str) else as_text(value, column)
+            for value, column in zip(row, columns, strict=True)]
+
+
+def csv_bytes(sheet: Sheet) -> bytes:
+    """The sheet as a CSV file: UTF-8 with a byte-order mark (so Excel reads it as UTF-8), the
+    header row, then one line per row written by `csv_row`."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow([column.header for column in sheet.columns])
+    writer.writerows(csv_row(row, sheet.columns) for row in sheet.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def sheet_title(text: str, taken: Iterable[str] = ()) -> str:

@@ -2,7 +2,7 @@
 
 `portfolio_columns()` names and types the columns once; `portfolio_rows()` yields typed values
 (numbers as numbers, money as a Decimal, dates as dates, states and yes/no as the words a person
-reads, never codes). The CSV writes them as text (`csv_row`), the XLSX as typed cells
+reads, never codes). The CSV writes them as text (`core.xlsx.csv_row`), the XLSX as typed cells
 (`healthpm.core.xlsx`), so both formats always carry the same columns and the same rows.
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from healthpm.core.xlsx import Column, Kind, as_text
+from healthpm.core.xlsx import Column, Kind
 from healthpm.gates import registry
 from healthpm.gates.models import GateStatus
 from healthpm.initiatives.models import Initiative
@@ -93,12 +93,3 @@ def _v2_cells(initiative: Initiative, facts) -> list[Any]:
     return [value if checklist.owner_of(fact) else NOT_IN_CHECKLIST_WORDS for fact, value in values.items()]
 
 
-def _safe(text: str) -> str:
-    """Neutralise spreadsheet formulas in a CSV: a title typed as "=HYPERLINK(…)" must stay text.
-    (The XLSX writes text cells as text, which no spreadsheet evaluates.)"""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def csv_row(row: list[Any], columns: list[Column]) -> list[str]:
-    return [_safe(value) if isinstance(value, str) else as_text(value, column)
-            for value, column in zip(row, columns, strict=True)]

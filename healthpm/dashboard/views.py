@@ -197,7 +197,7 @@ def export_csv(request):
     writer = csv.writer(_Echo())
     # The byte order mark first: without it Excel reads UTF-8 as Windows-1252 ("Ã©" for "é").
     lines = itertools.chain(["\ufeff", writer.writerow(export.csv_header())],
-                            (writer.writerow(export.csv_row(row, columns)) for row in export.portfolio_rows(rows, today)))
+                            (writer.writerow(xlsx.csv_row(row, columns)) for row in export.portfolio_rows(rows, today)))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="healthpm-portfolio-{today.isoformat()}.csv"'
     return response

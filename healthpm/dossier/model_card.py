@@ -46,6 +46,9 @@ NS = "https://mc.chai.org/v0.2/schema.xsd"
 SCHEMA_VERSION = "v0.2"
 NOT_STATED = "Not stated"
 SOFTWARE_ID = "healthpm"
+# Inputs the facts page names before "… and N more": it is one page a clinician reads, and a
+# model with 5,000 inputs made it 113 pages (bench_dossier --inputs).
+FACTS_PAGE_INPUTS = 20
 
 # What the card reads, by the role a gate declares (GateDefinition.model_card_role); the card
 # is issued for checklists with a gate in CARD_ROLE.
@@ -164,6 +167,16 @@ class CardFacts:
     regulatory: str
     hti1_answered: int
     hti1_total: int
+
+    @property
+    def inputs_listed(self) -> tuple[str, ...]:
+        """The inputs the one-page facts card names; the dossier's input inventory has them all
+        (and the XML card too)."""
+        return self.inputs[:FACTS_PAGE_INPUTS]
+
+    @property
+    def inputs_unlisted(self) -> int:
+        return max(len(self.inputs) - FACTS_PAGE_INPUTS, 0)
 
 
 @dataclass(frozen=True)

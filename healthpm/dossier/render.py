@@ -2,8 +2,9 @@
 
 For a checklist with the transparency gate the PDF also carries the model facts card page
 and, as an attached file associated with the document (/AF, AFRelationship /Data), the
-CHAI Applied Model Card XML (model_card.py); it is attached before signing, so the PAdES
-signature covers it.
+CHAI Applied Model Card XML (model_card.py). A gate table too long to print in full is
+attached the same way, as a CSV (tables.py). Files are attached before signing, so the
+PAdES signature covers them, and the evidence register lists each with its SHA-256.
 
 The renderer never touches the network. Its URL fetcher serves only our own static files
 (found through the staticfiles finders) and raises for any other address, which stops
@@ -36,13 +37,14 @@ from healthpm.gates.models import Gate
 from healthpm.gates.report import gate_report
 from healthpm.initiatives.models import Initiative, Status
 
-from . import model_card
+from . import model_card, tables
 
 # Relative URLs in the template resolve against this origin; the fetcher maps it to disk.
 BASE_URL = "https://healthpm.invalid/"
 _MIME = {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg"}
 # Long audit values are cut in the PDF; the full event stays in the trail (named by its hash).
 _VALUE_LIMIT = 240
+CARD_DESCRIPTION = "CHAI Applied Model Card v0.2 (XML) of this initiative"
 
 
 class ForbiddenURL(ValueError):
@@ -119,6 +121,7 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
     threads = threads_by_gate(initiative)
     for section in sections:  # printed under the gate's decisions (templates/pdf/_gate.html)
         section.gate.comment_threads = threads.get(section.gate.pk, [])
+        section.gate.printed_tables = tables.gate_tables(section, ctx, slug=initiative.slug)
     register = [{"e": row.evidence, "gate": section.gate, "item": row.item_label, "state": row.state}
                 for section in sections for row in section.evidence]
     signatures = list(initiative.signatures.select_related("signer", "voided_by").order_by("signed_at", "pk"))
@@ -130,6 +133,8 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
     if model_card.applies(initiative):
         card = model_card.build_model_card(initiative, {s.gate.key: s.gate.data for s in sections}, ctx,
                                            signature=current)
+    attachments = [tables.AttachedFile(card.filename, card.xml, CARD_DESCRIPTION)] if card else []
+    attachments += [t.attached for s in sections for t in s.gate.printed_tables if t.attached]
     return {
         "initiative": initiative,
         "owner_name": _name(initiative.owner),
@@ -145,6 +150,8 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
         "signatures": signatures,
         "current_signature": current,
         "model_card": card,
+        "attachments": attachments,
+        "full_table_max_rows": tables.FULL_TABLE_MAX_ROWS,
         "trail": trail,
         "approved": initiative.status == Status.APPROVED,
         "certificate": certificate,
@@ -152,40 +159,50 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
     }
 
 
-def _attach_card(card: "model_card.ModelCard | None", generated_at: datetime | None):
-    """WeasyPrint attachments and a finisher that associates the card's XML with the document.
+def _attach(files: list[tables.AttachedFile], card: "model_card.ModelCard | None", generated_at: datetime | None):
+    """WeasyPrint attachments and a finisher that associates each file with the document.
 
     WeasyPrint writes /AF and AFRelationship only for PDF/A-3; the finisher adds them here:
-    the file specification of the card gets AFRelationship /Data and the catalog an /AF array
-    naming it, and the document information carries CHAI's chaiMcXml / chaiMcSoftwareId.
+    each file's specification gets AFRelationship /Data and the catalog an /AF array naming
+    them all, and for the model card the document information carries CHAI's chaiMcXml /
+    chaiMcSoftwareId.
     """
-    if card is None:
+    if not files:
         return [], None
     when = generated_at or datetime.now(dt_timezone.utc)
-    attachment = Attachment(string=card.xml, name=card.filename, created=when, modified=when, relationship="Data",
-                            description="CHAI Applied Model Card v0.2 (XML) of this initiative")
+    attachments = [Attachment(string=f.data, name=f.filename, created=when, modified=when, relationship="Data",
+                              description=f.description) for f in files]
 
     def finisher(document, pdf) -> None:
+        checksums = {f"<{a.md5}>" for a in attachments}
         associated = pydyf.Array()
         for obj in pdf.objects:
             if not (isinstance(obj, dict) and obj.get("Type") == "/Filespec"):
                 continue
             stream = pdf.objects[int(obj["EF"]["F"].split()[0])]
-            if stream.extra["Params"]["CheckSum"] == f"<{attachment.md5}>":
+            if stream.extra["Params"]["CheckSum"] in checksums:
                 obj["AFRelationship"] = "/Data"
                 associated.append(obj.reference)
-        if not associated:
-            raise RuntimeError(f"The model card {card.filename} was not embedded in the PDF")
+        if len(associated) != len(attachments):
+            names = ", ".join(f.filename for f in files)
+            raise RuntimeError(f"Not every attached file ({names}) was embedded in the PDF")
         pdf.catalog["AF"] = associated
-        pdf.info["chaiMcXml"] = pydyf.String(card.xml.decode())
-        pdf.info["chaiMcSoftwareId"] = pydyf.String(model_card.SOFTWARE_ID)
+        if card is not None:
+            # By reference, not inline: signing rewrites the document information (ModDate,
+            # Producer), and pyHanko parses every value inline in it, byte by byte — 8 s for the
+            # card of a 5,000-input inventory (bench_dossier --inputs). A reference it copies.
+            xml = pydyf.String(card.xml.decode())
+            pdf.add_object(xml)
+            pdf.info["chaiMcXml"] = xml.reference
+            pdf.info["chaiMcSoftwareId"] = pydyf.String(model_card.SOFTWARE_ID)
 
-    return [attachment], finisher
+    return attachments, finisher
 
 
 def render_pdf(context: dict) -> RenderedPdf:
     html = render_to_string("pdf/dossier.html", context)
-    attachments, finisher = _attach_card(context.get("model_card"), context.get("generated_at_dt"))
+    attachments, finisher = _attach(context.get("attachments") or [], context.get("model_card"),
+                                    context.get("generated_at_dt"))
     # WeasyPrint allocates hundreds of thousands of objects that live for the whole layout;
     # with the default thresholds the cyclic collector keeps rescanning them. Collecting
     # less often while it runs saves about a tenth of the time (bench_dossier).

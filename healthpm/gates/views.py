@@ -207,7 +207,7 @@ def _gate_page(request, gate: Gate, *, data_form=None, evidence_form=None, submi
         "data_blockers": report.data_blockers,
         "described": report.described,
         # A paged table is drawn by `paged_tables`, a page at a time, never in full.
-        "tables": [t for t in report.tables if t.key not in {p.key for p in paged}],
+        "tables": [t for t in report.tables if t.table_key not in {p.key for p in paged}],
         "paged_tables": paged,
         # What blocks, and the warnings, each with a link to the rows it is about when it groups
         # rows of a paged table ("412 model inputs come from …: show them").

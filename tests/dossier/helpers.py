@@ -3,7 +3,10 @@
 import re
 import subprocess
 import tempfile
+from io import BytesIO
 from pathlib import Path
+
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from healthpm.approvals.services import initiative_reopen, initiative_sign
 from healthpm.dossier.models import Dossier
@@ -55,8 +58,9 @@ def pdfsig(data: bytes) -> str:
     return _poppler("pdfsig", data)
 
 
-def pdftotext(data: bytes) -> str:
-    return _poppler("pdftotext", data)
+def pdftotext(data: bytes, *args: str) -> str:
+    """The PDF's text (`"-layout"`: a table's row on one line, as printed)."""
+    return _poppler("pdftotext", data, *args)
 
 
 def squeezed(text: str) -> str:
@@ -72,3 +76,27 @@ def flip_byte(data: bytes, position: int) -> bytes:
     changed = bytearray(data)
     changed[position] ^= 0x01
     return bytes(changed)
+
+
+def pdfdetach(data: bytes, *args: str) -> tuple[str, dict[str, bytes]]:
+    """`pdfdetach -list`'s output, and every attached file saved by `pdfdetach -saveall`."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "dossier.pdf"
+        path.write_bytes(data)
+        listing = subprocess.run(["pdfdetach", "-list", str(path)], capture_output=True, text=True, timeout=60)
+        out = Path(folder) / "out"
+        out.mkdir()
+        subprocess.run(["pdfdetach", "-saveall", "-o", str(out), str(path)], capture_output=True, timeout=60,
+                       check=True)
+        files = {p.name: p.read_bytes() for p in out.iterdir()}
+    return listing.stdout + listing.stderr, files
+
+
+def reader(data: bytes) -> PdfFileReader:
+    return PdfFileReader(BytesIO(data), strict=False)
+
+
+def associated_files(data: bytes) -> list[tuple[str, str]]:
+    """(file name, AFRelationship) of each file the catalog's /AF array associates with the PDF."""
+    specs = [ref.get_object() for ref in (reader(data).root.get("/AF") or [])]
+    return [(str(spec["/UF"]), str(spec["/AFRelationship"])) for spec in specs]

@@ -1,11 +1,14 @@
 """make_signing_cert, export_dossier and bench_dossier (SPEC §10)."""
 
+import json
+
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.core.management import CommandError, call_command
 
 from healthpm.dossier.models import Dossier
+from healthpm.gates.models import Gate
 from tests.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +55,17 @@ def test_export_dossier_names_an_unknown_slug(db, tmp_path):
 def test_bench_dossier_asks_for_the_demo_data_when_missing(db):
     with pytest.raises(CommandError, match="seed_demo"):
         call_command("bench_dossier", "--runs", "1")
+
+
+def test_bench_dossier_times_synthetic_inventories_and_keeps_none(pm, capsys):
+    initiative = InitiativeFactory(owner=pm, checklist_version=1)
+    gate = Gate.objects.get(initiative=initiative, key="auditable-inputs")
+    saved = gate.data
+
+    call_command("bench_dossier", "--slug", initiative.slug, "--runs", "1", "--inputs", "501")
+
+    (line,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (line["inputs"], line["attached"], line["kind"]) == (501, 1, "draft")
+    assert line["dossier_s"] > 0 and line["pages"] > 0
+    gate.refresh_from_db()
+    assert gate.data == saved  # rolled back

@@ -8,18 +8,13 @@ poppler's pdfdetach lists and extracts the attached XML, pdfsig checks the signa
 
 import copy
 import json
-from io import BytesIO
-import subprocess
-import tempfile
 from datetime import date, datetime, timezone as dt_timezone
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from lxml import etree
-from pyhanko.pdf_utils.reader import PdfFileReader
 
 from healthpm.audit.models import AuditEvent
 from healthpm.dossier import model_card
@@ -28,7 +23,7 @@ from healthpm.gates.context import thresholds
 from healthpm.gates.definitions.base import EvaluationContext
 from tests.factories import InitiativeFactory, signed_initiative
 
-from .helpers import export, pdfsig, pdftotext, squeezed
+from .helpers import associated_files, export, pdfdetach, pdfsig, pdftotext, reader, squeezed
 
 NS = {"mc": model_card.NS}
 TODAY = date(2026, 12, 1)
@@ -186,6 +181,21 @@ def test_the_registered_gates_hooks_fill_risks_monitoring_and_regulatory_status(
     assert "Monitoring plan:" in text(root, "mc:TrustIngredients/mc:AISystemFacts/mc:OngoingMaintenance")
 
 
+def test_the_facts_page_names_the_first_inputs_and_the_xml_lists_them_all():
+    answers = complete_answers()
+    row = answers["auditable-inputs"]["inputs"][0]
+    answers["auditable-inputs"]["inputs"] = [{**row, "name": f"feature_{i:03d}"}
+                                             for i in range(model_card.FACTS_PAGE_INPUTS + 5)]
+
+    card = model_card.build_model_card(initiative(), answers, ctx())
+
+    assert [line.split(" — ")[0] for line in card.facts.inputs_listed] == [
+        f"feature_{i:03d}" for i in range(model_card.FACTS_PAGE_INPUTS)]
+    assert card.facts.inputs_unlisted == 5
+    source = text(parse(card.xml), "mc:TrustIngredients/mc:AISystemFacts/mc:InputDataSource")
+    assert f"feature_{model_card.FACTS_PAGE_INPUTS + 4:03d}" in source
+
+
 def test_an_initiative_with_no_answers_still_validates_and_invents_nothing():
     card = model_card.build_model_card(initiative(), {}, ctx())
 
@@ -251,30 +261,6 @@ def test_a_missing_schema_file_says_where_it_should_be(settings, tmp_path):
 
 
 # --- the dossier -------------------------------------------------------------------------------
-def pdfdetach(data: bytes, *args: str) -> tuple[str, dict[str, bytes]]:
-    """`pdfdetach -list`'s output, and every attached file saved by `pdfdetach -saveall`."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "dossier.pdf"
-        path.write_bytes(data)
-        listing = subprocess.run(["pdfdetach", "-list", str(path)], capture_output=True, text=True, timeout=60)
-        out = Path(folder) / "out"
-        out.mkdir()
-        subprocess.run(["pdfdetach", "-saveall", "-o", str(out), str(path)], capture_output=True, timeout=60,
-                       check=True)
-        files = {p.name: p.read_bytes() for p in out.iterdir()}
-    return listing.stdout + listing.stderr, files
-
-
-def reader(data: bytes) -> PdfFileReader:
-    return PdfFileReader(BytesIO(data), strict=False)
-
-
-def associated_files(data: bytes) -> list[tuple[str, str]]:
-    """(file name, AFRelationship) of each file the catalog's /AF array associates with the PDF."""
-    specs = [ref.get_object() for ref in (reader(data).root.get("/AF") or [])]
-    return [(str(spec["/UF"]), str(spec["/AFRelationship"])) for spec in specs]
-
-
 @pytest.mark.django_db
 def test_the_signed_v2_dossier_embeds_the_card_as_data_and_the_signature_covers_it(
         pm, compliance, signing_cert, login, leader, tmp_path, capsys):

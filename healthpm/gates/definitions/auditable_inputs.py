@@ -140,7 +140,29 @@ class AuditableInputs(GateDefinition):
             for r in data.get("inputs") or []
         )
         headers = ("Input", "Source system", "Table / field", "Timestamped", "At prediction", "PHI", "Justification / notes")
-        return [Table("Input inventory", headers, rows, key="inputs")] if rows else []
+        return [Table("Input inventory", headers, rows, table_key="inputs")] if rows else []
+
+    def summary_tables(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Table] | None:
+        """The inventory per source system, largest first, then all systems together: how many
+        inputs, whether the system is approved, and how many are timestamped, available at
+        prediction time and contain PHI (one pass over the rows)."""
+        inputs = [r for r in data.get("inputs") or [] if isinstance(r, dict)]
+        if not inputs:
+            return None
+        counts: dict[str, list[int]] = {}
+        for row in inputs:
+            tally = counts.setdefault(str(row.get("source_system") or ""), [0, 0, 0, 0])
+            tally[0] += 1
+            tally[1] += bool(row.get("timestamped"))
+            tally[2] += bool(row.get("available_at_prediction"))
+            tally[3] += bool(row.get("contains_phi"))
+        rows = [(source or "(none given)", "yes" if ctx.sources.get(source, False) else "no",
+                 *(f"{n:,}" for n in tally))
+                for source, tally in sorted(counts.items(), key=lambda item: (-item[1][0], item[0].lower()))]
+        totals = [sum(tally[i] for tally in counts.values()) for i in range(4)]
+        rows.append((f"All {len(counts)} source system{'' if len(counts) == 1 else 's'}", "", *(f"{n:,}" for n in totals)))
+        headers = ("Source system", "Approved", "Inputs", "Timestamped", "Available at prediction", "Contain PHI")
+        return [Table("Inputs per source system", headers, tuple(rows), table_key="inputs")]
 
     def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:
         inputs = data.get("inputs") or []

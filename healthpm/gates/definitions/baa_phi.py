@@ -147,7 +147,7 @@ class BaaPhi(GateDefinition):
             for v in data.get("vendors") or []
         )
         headers = ("Vendor", "Service", "PHI", "BAA", "Effective", "Expires")
-        return [Table("Vendors and processors", headers, rows)] if rows else []
+        return [Table("Vendors and processors", headers, rows, table_key="vendors")] if rows else []
 
     def _agreements(self, data: dict[str, Any]) -> list[tuple[str, date]]:
         """(vendor, expiry) of every PHI-touching vendor's agreement on file."""

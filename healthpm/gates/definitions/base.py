@@ -69,8 +69,10 @@ class Table:
     title: str
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-    # The form's row table it prints (`RowTable.key`), if any: the gate page lists a paged one itself.
-    key: str = ""
+    # The data key of the form's row table (`RowTable.key`) whose rows this table shows, one
+    # per saved row, or which it summarises (`summary_tables`); empty when it shows no one table. The gate page
+    # lists a paged table itself, a page at a time.
+    table_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,13 @@ class GateDefinition:
 
     def tables(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Table]:
         return []
+
+    def summary_tables(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Table] | None:
+        """What to print instead of a table too long to print in full (the dossier's
+        FULL_TABLE_MAX_ROWS): a few rows a reader takes in, e.g. inputs per source system. Each
+        names the table it summarises by `table_key`. None: no summary, the dossier only says
+        the full table is attached to it."""
+        return None
 
     # --- hooks for the rest of the product ---------------------------------------------------
     def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:

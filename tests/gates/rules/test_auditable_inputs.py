@@ -209,3 +209,22 @@ def test_proxy_words_inside_other_words_do_not_match(reference_data, name):
                                          ("preferred-language", "Preferred language"), ("Race", "Race")])
 def test_proxy_words_match_whole_words_of_the_input_name(reference_data, name, label):
     assert proxy_match(name, context().proxies) == label
+
+
+def test_the_summary_counts_each_source_system_and_says_which_are_not_approved():
+    rows = [{"name": "a", "source_system": "EHR", "timestamped": True, "available_at_prediction": True,
+             "contains_phi": True},
+            {"name": "b", "source_system": "EHR-legacy", "timestamped": False, "available_at_prediction": True,
+             "contains_phi": False},
+            {"name": "c", "source_system": "EHR", "timestamped": True, "available_at_prediction": False,
+             "contains_phi": False},
+            {"name": "d", "source_system": "", "timestamped": True, "available_at_prediction": True,
+             "contains_phi": True}]
+
+    (summary,) = GATE.summary_tables({"inputs": rows}, context(today=TODAY))
+
+    assert summary.table_key == "inputs"
+    assert summary.rows == (("EHR", "yes", "2", "2", "1", "1"),
+                            ("(none given)", "no", "1", "1", "1", "1"),
+                            ("EHR-legacy", "no", "1", "0", "1", "0"),
+                            ("All 3 source systems", "", "4", "3", "3", "2"))
