@@ -86,10 +86,16 @@ def _write(initiative_id: int, facts: Facts, apps) -> None:
     BaaFact.objects.bulk_create(BaaFact(initiative_id=initiative_id, vendor=v, expiry=e) for v, e in facts.baas)
 
 
-def refresh_facts(initiative) -> Facts:
-    """Recompute one initiative's facts from its gates as they are in the database now."""
+def refresh_facts(initiative, *, saved=None) -> Facts:
+    """Recompute one initiative's facts from its gates as they are in the database now; `saved`,
+    a gate whose data was just saved, is taken as it is in memory, not read again."""
     Gate = global_apps.get_model("gates", "Gate")
-    data_by_key = dict(Gate.objects.filter(initiative_id=initiative.pk).values_list("key", "data"))
+    gates = Gate.objects.filter(initiative_id=initiative.pk)
+    if saved is not None:
+        gates = gates.exclude(pk=saved.pk)
+    data_by_key = dict(gates.values_list("key", "data"))
+    if saved is not None:
+        data_by_key[saved.key] = saved.data
     facts = compute_facts(initiative.checklist_version, data_by_key, evaluation_context())
     with transaction.atomic():
         _write(initiative.pk, facts, global_apps)

@@ -20,8 +20,8 @@ from .tasks import refresh_portfolio_facts
 
 @receiver(gate_data_saved, dispatch_uid="dashboard_gate_data_saved")
 @receiver(checklist_changed, dispatch_uid="dashboard_checklist_changed")
-def _gate_data_saved(sender, *, initiative, **kwargs):
-    refresh_facts(initiative)
+def _gate_data_saved(sender, *, initiative, gate=None, **kwargs):
+    refresh_facts(initiative, saved=gate)
 
 
 @receiver(gate_decided, dispatch_uid="dashboard_gate_decided")

@@ -21,6 +21,7 @@ from django import forms
 from django.conf import settings
 from django.utils.datastructures import MultiValueDict
 
+from healthpm.lib.hashing import digest
 from healthpm.lib.spreadsheet import Column, Refused, RowDiff, diff_rows, read_table
 
 from .definitions.base import EvaluationContext
@@ -221,6 +222,15 @@ def prepare_import(gate, table: RowTable, data: bytes, filename: str, ctx: Evalu
                     problems=[printable(text) for _, text in problems],
                     ignored_headers=[printable(h, 120) for h in sheet.ignored_headers],
                     read=len(sheet.rows))
+
+
+def reading_digest(gate, table: RowTable, ctx: EvaluationContext) -> str:
+    """What reading a file into the table depends on besides the file and the saved rows: the
+    choices its row form offers (reference data, the gate's evidence, active users) and the day."""
+    fields = table_fields(gate, table, ctx)
+    return digest({"today": ctx.today.isoformat(),
+                   "choices": [[name, sorted(choice_labels(field).items())] for name, field in fields
+                               if isinstance(field, forms.ChoiceField)]})
 
 
 def display(field: forms.Field | None, value: Any) -> str:

@@ -348,6 +348,9 @@ class PendingImport(models.Model):
     problems = models.JSONField(default=list)
     ignored_headers = models.JSONField(default=list)
     base_digest = models.CharField(max_length=64)
+    # What the table's row form accepted when the file was read (its choices, the day): a confirm
+    # with the same choices and the same saved data would read the file the same way.
+    reading_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

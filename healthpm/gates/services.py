@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from healthpm import access
@@ -391,9 +392,12 @@ def gate_record_exception(*, gate: Gate, by, text: str) -> Gate:
 
 
 def _reload(gate: Gate, initiative: Initiative) -> Gate:
-    fresh = Gate.objects.prefetch_related("evidence", "decisions").get(pk=gate.pk)
-    fresh.initiative = initiative
-    return fresh
+    """The locked gate with its evidence and decisions as they are now in this transaction. Not
+    fetched again: its row is locked, and its data may be megabytes (a 5,000-input inventory)."""
+    gate._prefetched_objects_cache = {}
+    prefetch_related_objects([gate], "evidence", "decisions")
+    gate.initiative = initiative
+    return gate
 
 
 # --- workflow --------------------------------------------------------------------------

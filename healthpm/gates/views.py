@@ -25,7 +25,7 @@ from .definitions.base import GateDefinition
 from .definitions.forms_base import RowForm, RowTable
 from .diff import gate_diff
 from .forms import DecisionForm, EvidenceForm, ExceptionForm, SubmitForm, TableImportForm
-from .imports import KEY, display, prepare_import, preview_diff, printable
+from .imports import KEY, display, prepare_import, preview_diff, printable, reading_digest
 from .models import GATE_STATUS_SIGNS, Gate, GateStatus, PendingImport
 from .report import gate_report
 from .rows import RowPage, RowQuery, row_key, row_page
@@ -329,11 +329,11 @@ def _paged_table(gate: Gate, table: str) -> RowTable:
 
 
 def _after_row(request, gate: Gate, table: RowTable, note: str, query: RowQuery) -> HttpResponse:
-    """A row was saved: htmx gets the table again (as `query` asks) with the gate's new status
-    and evaluation; a plain form post goes back to the table (POST-redirect-GET)."""
+    """A row was saved (`gate` as the service left it, evidence and decisions loaded): htmx gets
+    the table again (as `query` asks) with the gate's new status and evaluation; a plain form
+    post goes back to the table (POST-redirect-GET)."""
     if request.headers.get("HX-Request"):
-        return _gate_page(request, access.get_gate_for(request.user, gate.initiative.slug, gate.key), note=note,
-                          query=query, template="gates/_row_saved.html")
+        return _gate_page(request, gate, note=note, query=query, template="gates/_row_saved.html")
     messages.success(request, note)
     return redirect(f"{gate.get_absolute_url()}{query.querystring()}#rows-{table.key}")
 
@@ -378,7 +378,7 @@ def table_row_save(request, slug, key, table):
     if form.is_valid():
         row = form.to_data()
         try:
-            gate_save_row(gate=gate, by=request.user, table_key=table, original=original, row=row)
+            gate = gate_save_row(gate=gate, by=request.user, table_key=table, original=original, row=row)
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
@@ -399,7 +399,7 @@ def table_row_remove(request, slug, key, table):
     declared = _paged_table(gate, table)
     original = request.POST.get("original", "")
     try:
-        gate_save_row(gate=gate, by=request.user, table_key=table, original=original, row=None)
+        gate = gate_save_row(gate=gate, by=request.user, table_key=table, original=original, row=None)
     except WorkflowError as exc:
         return _row_workflow_refused(request, gate, declared, exc)
     return _after_row(request, gate, declared, f"{declared.noun.capitalize()} “{original}” removed.",
@@ -589,7 +589,8 @@ def table_import(request, slug, key, table):
             raise WorkflowError(" ".join(str(e) for errors in form.errors.values() for e in errors))
         upload = form.upload()
         check_upload_name(upload.name)
-        prepared = prepare_import(gate, declared, upload.data, upload.name, evaluation_context())
+        ctx = evaluation_context()
+        prepared = prepare_import(gate, declared, upload.data, upload.name, ctx)
     except (WorkflowError, Refused) as exc:
         message = exc.message if isinstance(exc, WorkflowError) else printable(str(exc))
         messages.error(request, f"Nothing was imported into “{declared.title}”: {message}", extra_tags="workflow")
@@ -599,7 +600,7 @@ def table_import(request, slug, key, table):
         gate=gate, table_key=table, created_by=request.user, original_name=upload.name,
         sha256=hashlib.sha256(upload.data).hexdigest(), content=upload.data, rows=prepared.rows,
         problems=prepared.problems, ignored_headers=prepared.ignored_headers,
-        base_digest=gate_data_digest(gate.data),
+        base_digest=gate_data_digest(gate.data), reading_digest=reading_digest(gate, declared, ctx),
     )
     return redirect("gates:table_import_preview", slug, key, table, pending.pk)
 
@@ -623,19 +624,21 @@ def table_import_preview(request, slug, key, table, pending_id):
                                     "and upload it again.", extra_tags="workflow")
             return redirect(request.path)
         ctx = evaluation_context()
-        # Read again from the kept file: the choices the row form offers (approved source systems,
-        # the gate's BAA files) may have changed since the preview without the gate's data changing.
-        try:
-            again = prepare_import(gate, declared, bytes(pending.content), pending.original_name, ctx)
-        except Refused as exc:
-            again = None
-            messages.error(request, printable(str(exc)), extra_tags="workflow")
-        if again is None or again.rows != pending.rows or again.problems != pending.problems:
-            if again is not None:
-                messages.error(request, "What this file would change is no longer what the preview showed: the "
-                                        "choices the table offers have changed since. Upload the file again to "
-                                        "preview it.", extra_tags="workflow")
-            return redirect(request.path)
+        # Read again from the kept file when the choices the row form offers (approved source
+        # systems, the gate's BAA files) or the day changed since the preview, even though the
+        # gate's data did not: the same file may then read differently.
+        if pending.reading_digest != reading_digest(gate, declared, ctx):
+            try:
+                again = prepare_import(gate, declared, bytes(pending.content), pending.original_name, ctx)
+            except Refused as exc:
+                again = None
+                messages.error(request, printable(str(exc)), extra_tags="workflow")
+            if again is None or again.rows != pending.rows or again.problems != pending.problems:
+                if again is not None:
+                    messages.error(request, "What this file would change is no longer what the preview showed: "
+                                            "the choices the table offers have changed since. Upload the file again "
+                                            "to preview it.", extra_tags="workflow")
+                return redirect(request.path)
         diff, _ = preview_diff(gate, declared, pending.rows, ctx)
         try:
             gate_import_table(gate=gate, by=request.user, table_key=table, rows=[r["row"] for r in pending.rows],

@@ -14,19 +14,50 @@ from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Le
 from .forms_base import DataForm, GateForm, RowFilter, RowForm, RowTable, yes_no_field
 
 
+WORDS = re.compile(r"[a-z]+[0-9]*")
+
+
+WORDS = re.compile(r"[a-z]+[0-9]*")
+
+
 def proxy_match(name: str, proxies) -> str | None:
     """The proxy an input's name refers to, matched on whole words of the name.
 
     `patient_zip5` and `payer_class` match; `ecg_trace_features` (race) and
-    `ziprasidone_dose` (zip) do not. A word may carry a trailing number (zip5).
+    `ziprasidone_dose` (zip) do not. A word may carry a trailing number (zip5). When words
+    match several proxies, the first of the admin's list wins.
     """
-    words = re.findall(r"[a-z]+[0-9]*", name.lower())
-    for label, terms in proxies:
-        for word in words:
-            stem = word.rstrip("0123456789")
-            if stem in terms:
-                return label
-    return None
+    return _ProxyIndex.of(proxies).match(name)
+
+
+class _ProxyIndex:
+    """The proxy list as a lookup from each term to its label, with each name's answer kept: an
+    inventory of 5,000 names is checked on every page and save, against one list per request."""
+
+    _last: tuple = (None, None)
+
+    def __init__(self, proxies):
+        self.terms: dict[str, tuple[int, str]] = {}
+        for place, (label, terms) in enumerate(proxies):
+            for term in terms:
+                self.terms.setdefault(term, (place, label))
+        self.answers: dict[str, str | None] = {}
+
+    @classmethod
+    def of(cls, proxies) -> "_ProxyIndex":
+        # One list per request (its EvaluationContext), so the last one built is kept, by identity.
+        kept, index = cls._last
+        if kept is not proxies:
+            index = cls(proxies)
+            cls._last = (proxies, index)
+        return index
+
+    def match(self, name: str) -> str | None:
+        if name not in self.answers:
+            found = [self.terms[stem] for stem in (w.rstrip("0123456789") for w in WORDS.findall(name.lower()))
+                     if stem in self.terms]
+            self.answers[name] = min(found)[1] if found else None
+        return self.answers[name]
 
 
 class InputRowForm(RowForm):
