@@ -64,7 +64,7 @@ class ListedRow:
     index: int                    # its place in the saved table, from 0
     row: dict
     findings: tuple[Finding, ...]
-    cells: tuple[str, ...]        # its values as the page shows them, one per column
+    cells: tuple[tuple[str, str], ...]  # (column label, value as the page shows it), one per column
 
     @property
     def name(self) -> str:
@@ -129,7 +129,7 @@ def _matches(row: dict, needle: str, fields: tuple[str, ...]) -> bool:
 
 
 def row_page(table: RowTable, rows: list, findings, ctx: EvaluationContext, query: RowQuery,
-             cells: Callable[[dict], tuple[str, ...]]) -> RowPage:
+             cells: Callable[[dict], tuple[tuple[str, str], ...]]) -> RowPage:
     """The page of `rows` (the table's saved rows) the query asks for, in the saved order;
     `cells` gives a shown row's values as the page prints them."""
     by_row = findings_by_row(findings, table)

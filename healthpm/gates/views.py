@@ -151,7 +151,8 @@ def _paged_tables(request, gate: Gate, report, ctx, *, can_edit: bool, row_form:
         fields = table_fields(gate, table, ctx, form=gate_form)
         rows = gate.data.get(table.key) or []
         page = row_page(table, rows, report.findings, ctx, query,
-                        lambda row: tuple(_cell(field, row.get(name)) for name, field in fields))
+                        lambda row: tuple((column_label(name, field), _cell(field, row.get(name)))
+                                          for name, field in fields))
         add_form = edit_form = None
         if can_edit:
             add_form = row_form if row_form is not None and original is None else \

@@ -40,7 +40,8 @@ def page(client, gate, **params):
 
 def listed(html: str) -> list[str]:
     """The names of the rows the page lists (the first cell after the row number)."""
-    return re.findall(r'<tr id="row-inputs-\d+"[^>]*>\s*<td class="text-muted">\d+</td>\s*<td>([^<]*)</td>', html)
+    return re.findall(r'<tr id="row-inputs-\d+"[^>]*>\s*<td class="text-muted" data-label="Row">\d+</td>\s*'
+                      r'<td data-label="Input">([^<]*)</td>', html)
 
 
 def row_body(prefix: str, row: dict, **extra) -> dict:
