@@ -24,6 +24,12 @@ def row_key(name: Any) -> str:
     return str(name or "").strip().casefold()
 
 
+def saved_row(rows: list, table: RowTable, name: Any) -> dict | None:
+    """The saved row of that name (trimmed, any case), or None."""
+    key = row_key(name)
+    return next((r for r in rows if isinstance(r, dict) and row_key(r.get(table.form_class.name_field)) == key), None)
+
+
 def filters_of(table: RowTable) -> tuple[RowFilter, ...]:
     return (BLOCKING, *table.filters)
 

@@ -28,7 +28,7 @@ from .forms import DecisionForm, EvidenceForm, ExceptionForm, SubmitForm, TableI
 from .imports import KEY, display, prepare_import, preview_diff, printable, reading_digest
 from .models import GATE_STATUS_SIGNS, Gate, GateStatus, PendingImport
 from .report import gate_report
-from .rows import RowPage, RowQuery, row_key, row_page
+from .rows import RowPage, RowQuery, row_key, row_page, saved_row
 from .services import (Upload, check_upload_name, evidence_add, gate_data_digest, gate_decide, gate_import_table,
                        gate_record_exception, gate_save_data, gate_save_row, gate_submit, gate_withdraw,
                        require_open_for_edit, with_officer_data, with_paged_rows)
@@ -158,8 +158,7 @@ def _paged_tables(request, gate: Gate, report, ctx, *, can_edit: bool, row_form:
             add_form = row_form if row_form is not None and original is None else \
                 gate_form.row_form(table, prefix=f"add-{table.key}")
             if editing:
-                saved = next((r for r in rows if isinstance(r, dict)
-                              and row_key(r.get(table.form_class.name_field)) == editing), None)
+                saved = saved_row(rows, table, editing)
                 edit_form = row_form if original is not None else \
                     gate_form.row_form(table, initial=saved, prefix=f"edit-{table.key}") if saved else None
         shown_note, shown_error = note, note_error
@@ -372,8 +371,7 @@ def table_row_save(request, slug, key, table):
     original = request.POST.get("original")
     ctx = evaluation_context()
     name_field = declared.form_class.name_field
-    saved = next((r for r in gate.data.get(table) or [] if isinstance(r, dict)
-                  and original is not None and row_key(r.get(name_field)) == row_key(original)), None)
+    saved = saved_row(gate.data.get(table) or [], declared, original) if original is not None else None
     form = gate.definition.form_class(initial={}, gate=gate, context=ctx).row_form(
         declared, request.POST, initial=saved, prefix=f"{'edit' if original is not None else 'add'}-{table}")
     if form.is_valid():
