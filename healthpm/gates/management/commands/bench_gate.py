@@ -36,13 +36,16 @@ from openpyxl import load_workbook
 from healthpm.accounts import roles
 from healthpm.core.bench import log, percentile, scratch_database
 from healthpm.dossier.services import build_pdf
+from healthpm.gates import registry
 from healthpm.gates.models import Gate, SourceSystem
 from healthpm.gates.services import gate_save_data
 from healthpm.initiatives.models import CareSetting, ClinicalArea
 from healthpm.initiatives.services import initiative_create
 
-KEY = "auditable-inputs"
-TABLE = "inputs"
+# The gate whose table runs to thousands of rows (the input inventory): the current checklist's
+# paged table, found in the registry rather than named here (STYLE.md, "Gates and checklists").
+KEY, TABLE = next((d.key, t.key) for d in registry.current().gates if d.form_class is not None
+                  for t in d.form_class.tables if t.paged)
 UNAPPROVED = "EHR-legacy"
 FEATURES = ("lactate", "heart_rate", "resp_rate", "temp", "sbp", "map", "spo2", "wbc", "creatinine", "bilirubin",
             "platelets", "gcs", "urine_output", "age", "fio2", "bicarbonate", "sodium", "potassium", "glucose")
