@@ -68,6 +68,11 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    # Two-factor sign-in (healthpm/accounts/mfa.py); before healthpm.accounts, whose admin
+    # takes their device admins off the site.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "healthpm.core",
     "healthpm.accounts",
     "healthpm.audit",
@@ -89,11 +94,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "healthpm.audit.middleware.AuditContextMiddleware",
     "healthpm.accounts.middleware.IdleLogoutMiddleware",
+    # After the idle logout: an expired session is signed out, not asked for a code.
+    "healthpm.accounts.mfa_middleware.TwoFactorMiddleware",
     # A database error during a POST answers 503 "nothing was saved" instead of a 500.
     "healthpm.core.middleware.DatabaseErrorMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into its response.
@@ -230,6 +239,22 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "healthpm.audit.middleware.client_ip"
 AXES_VERBOSE = False
+
+# Two-factor sign-in for local accounts (TOTP + recovery codes, healthpm/accounts/mfa.py).
+# Who must enrol before using anything: a comma-separated list of administrators (staff and
+# superusers), compliance, product_managers, leadership; set but empty: optional for everyone. Anyone
+# who has enrolled is asked for a code at sign-in and at signing either way.
+_mfa_roles = os.environ.get("HEALTHPM_MFA_REQUIRED_ROLES", "administrators,compliance")
+HEALTHPM_MFA_REQUIRED_ROLES = [token.strip() for token in _mfa_roles.split(",") if token.strip()]
+_MFA_ROLE_TOKENS = {"administrators", "compliance", "product_managers", "leadership"}
+if set(HEALTHPM_MFA_REQUIRED_ROLES) - _MFA_ROLE_TOKENS:
+    raise ImproperlyConfigured(
+        f"HEALTHPM_MFA_REQUIRED_ROLES: unknown {sorted(set(HEALTHPM_MFA_REQUIRED_ROLES) - _MFA_ROLE_TOKENS)}; "
+        f"use a comma-separated list of {', '.join(sorted(_MFA_ROLE_TOKENS))}, or leave it empty.")
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = "healthpm"
+# The admin never shows a device's secret (the reset action is the admin's tool).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Celery ----------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

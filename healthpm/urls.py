@@ -3,14 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from healthpm.accounts import views as account_views
-from healthpm.accounts.forms import LoginForm
 from healthpm.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
-         name="login"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/login/code/", account_views.login_code, name="login_code"),
+    path("accounts/mfa/", account_views.enrol, name="mfa_enrol"),
+    path("accounts/mfa/recovery-codes/", account_views.recovery_codes, name="mfa_recovery_codes"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/keep-alive/", account_views.keep_alive, name="keep_alive"),

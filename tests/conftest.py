@@ -28,7 +28,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path, request):
-    """Mail to locmem, files under tmp_path, fast hashing and Celery in process.
+    """Mail to locmem, files under tmp_path, fast hashing, two-factor optional and Celery in process.
 
     With CELERY_BROKER_URL set (CI), settings say "not eager"; unit tests still call tasks
     in process. Only tests marked `integration` talk to the real broker.
@@ -38,6 +38,8 @@ def _test_settings(settings, tmp_path, request):
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STATIC_ROOT.mkdir()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Nobody must enrol a second factor unless a test says so (tests/accounts/test_mfa.py does).
+    settings.HEALTHPM_MFA_REQUIRED_ROLES = []
     if request.node.get_closest_marker("integration"):
         yield
         return

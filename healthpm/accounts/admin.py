@@ -1,4 +1,4 @@
-"""Unlocking sign-in from the admin site, recorded in the audit trail.
+"""Unlocking sign-in and resetting two-factor sign-in from the admin site, recorded in the audit trail.
 
 django-axes' own admin lists the failed attempts (AccessAttempt); a row at the failure limit is
 a lock. This admin adds the "Unlock sign-in" action: an administrator who has checked with the
@@ -10,9 +10,15 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from healthpm.audit.services import record
+
+from . import mfa
 
 
 class UnlockingAccessAttemptAdmin(AccessAttemptAdmin):
@@ -38,3 +44,31 @@ class UnlockingAccessAttemptAdmin(AccessAttemptAdmin):
 if admin.site.is_registered(AccessAttempt):
     admin.site.unregister(AccessAttempt)
 admin.site.register(AccessAttempt, UnlockingAccessAttemptAdmin)
+
+
+# --- Two-factor sign-in -----------------------------------------------------------------------
+# django-otp's own device admins would let an administrator add a device with a key of their
+# choosing (and so pass another user's second factor); the only device tool here is the reset.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+class TwoFactorUserAdmin(UserAdmin):
+    actions = [*(UserAdmin.actions or []), "reset_two_factor"]
+
+    @admin.action(description="Reset two-factor sign-in for the selected users", permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        """For a lost phone: the user's authenticator and recovery codes go; they enrol again at next sign-in."""
+        users = list(queryset)
+        for user in users:
+            mfa.reset(user, by=request.user)
+        names = ", ".join(sorted(u.get_username() for u in users))
+        self.message_user(request, f"Two-factor sign-in reset for {names}. They set it up again when they next sign "
+                                   "in. The reset is in the audit trail.", messages.SUCCESS)
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, TwoFactorUserAdmin)

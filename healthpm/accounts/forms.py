@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 
@@ -16,3 +17,30 @@ class LoginForm(PlainTextForm, AuthenticationForm):
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))
+
+
+def code_field(label: str, *, recovery: bool) -> forms.CharField:
+    """A one-time code: six digits from the app, or (where accepted) a recovery code like abcd-efgh."""
+    return forms.CharField(
+        label=label, max_length=32, strip=True,
+        help_text="Or one of your recovery codes." if recovery else "",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off",
+                                      "spellcheck": "false", "inputmode": "text" if recovery else "numeric",
+                                      "autofocus": True}),
+    )
+
+
+class LoginCodeForm(PlainTextForm, forms.Form):
+    """The second step of signing in, after the right password."""
+
+    code = code_field("Enter the 6-digit code from your authenticator app", recovery=True)
+
+
+class ConfirmDeviceForm(PlainTextForm, forms.Form):
+    code = code_field("The 6-digit code your authenticator app shows now", recovery=False)
+
+
+class CurrentCodeForm(PlainTextForm, forms.Form):
+    """New recovery codes need the authenticator itself, not a recovery code."""
+
+    code = code_field("The 6-digit code your authenticator app shows now", recovery=False)

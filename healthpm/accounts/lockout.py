@@ -18,3 +18,23 @@ def password_reentry_failed(request) -> bool:
         logout(request)
         return True
     return False
+
+
+def login_code_failed(request, username: str) -> bool:
+    """A wrong second-factor code at sign-in counts like a wrong password; True when it locked.
+
+    The user is not signed in yet (the password was right, the code is still owed), so the
+    username comes from the pending sign-in rather than from request.user.
+    """
+    credentials = {"username": username}
+    AxesProxyHandler.user_login_failed(sender=login_code_failed, credentials=credentials, request=request)
+    if getattr(request, "axes_locked_out", False):
+        if request.user.is_authenticated:
+            logout(request)
+        return True
+    return False
+
+
+def login_allowed(request, username: str) -> bool:
+    """False while django-axes locks this username (a code must not be tried then either)."""
+    return AxesProxyHandler.is_allowed(request, {"username": username})

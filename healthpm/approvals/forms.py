@@ -12,6 +12,16 @@ class SignForm(PlainTextForm, forms.Form):
                                 label="Statement", help_text="Required when rejecting: the grounds for the decision.")
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
                                label="Re-enter your password to sign")
+    otp_code = forms.CharField(label="Authenticator code", max_length=32, required=True,
+                               help_text="The 6-digit code your authenticator app shows now (or a recovery code).",
+                               widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off",
+                                                             "spellcheck": "false"}))
+
+    def __init__(self, *args, needs_code: bool = False, **kwargs):
+        """needs_code: the signer has an authenticator app (mfa.code_needed); only then is the field shown."""
+        super().__init__(*args, **kwargs)
+        if not needs_code:
+            del self.fields["otp_code"]
 
 
 class ReopenForm(PlainTextForm, forms.Form):

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from healthpm import access
-from healthpm.accounts import roles
+from healthpm.accounts import mfa, roles
 from healthpm.audit.services import record
 from healthpm.core.errors import PasswordRefused, WorkflowError
 from healthpm.gates.context import evaluation_context
@@ -58,8 +58,14 @@ def current_signature(initiative: Initiative) -> Signature | None:
     return initiative.signatures.filter(voided_at__isnull=True).select_related("signer").first()
 
 
-def initiative_sign(*, initiative: Initiative, by, password: str, meaning: str, statement: str = "") -> Signature:
-    """Record the final signed decision after the officer re-enters their password."""
+def initiative_sign(*, initiative: Initiative, by, password: str, meaning: str, statement: str = "",
+                    otp_code: str = "") -> Signature:
+    """Record the final signed decision after the officer re-authenticates.
+
+    Re-authentication (21 CFR 11.200): the password, and for a local account with an
+    authenticator app (mfa.code_needed) a current code from it too; either wrong signs nothing,
+    is audited as signature_refused with the reason, and counts as a failed login (the view).
+    """
     if meaning not in Signature.Meaning.values:
         raise WorkflowError("Choose the meaning of your signature: approved for launch or rejected.")
     statement = statement.strip()
@@ -68,14 +74,28 @@ def initiative_sign(*, initiative: Initiative, by, password: str, meaning: str, 
     with transaction.atomic():
         initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
         access.require_decide(by, initiative)
-        if not by.check_password(password or ""):
-            refused = initiative
-        else:
+        refusal = reauthentication_refusal(by, password=password, otp_code=otp_code)
+        if refusal is None:
             return _sign(initiative, by=by, meaning=meaning, statement=statement)
     # Recorded after the transaction that locked the row: the refusal must survive in the trail.
-    record("signature_refused", actor=by, obj=refused, initiative=refused,
-           after={"reason": "wrong password", "meaning": meaning})
-    raise PasswordRefused("The password is not correct. Your signature was not recorded.")
+    reason, message = refusal
+    record("signature_refused", actor=by, obj=initiative, initiative=initiative,
+           after={"reason": reason, "meaning": meaning})
+    raise PasswordRefused(message)
+
+
+def reauthentication_refusal(user, *, password: str, otp_code: str) -> tuple[str, str] | None:
+    """Why the signer's re-authentication fails, as (audit reason, message), or None when it passes.
+
+    The password first: a code is not spent (a TOTP code works once) while the password is wrong.
+    """
+    if not user.check_password(password or ""):
+        return "wrong password", "The password is not correct. Your signature was not recorded."
+    if mfa.code_needed(user) and mfa.verify(user, otp_code or "") is None:
+        return ("wrong authenticator code",
+                "The authenticator code is not correct. Enter the code your app shows now. "
+                "Your signature was not recorded.")
+    return None
 
 
 def _sign(initiative: Initiative, *, by, meaning: str, statement: str) -> Signature:

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from healthpm import access
-from healthpm.accounts import roles
+from healthpm.accounts import mfa, roles
 from healthpm.accounts.lockout import password_reentry_failed
 from healthpm.core.errors import PasswordRefused, WorkflowError
 
@@ -18,7 +18,7 @@ from .services import current_signature, final_decision_blockers, initiative_reo
 def approval(request, slug):
     """The final signed decision: who may sign, what still blocks it, and the signature form."""
     initiative = access.get_initiative_for(request.user, slug)
-    form = SignForm(request.POST or None)
+    form = SignForm(request.POST or None, needs_code=mfa.code_needed(request.user))
     status = 200
     if request.method == "POST":
         access.require_decide(request.user, initiative)
@@ -27,6 +27,7 @@ def approval(request, slug):
                 signature = initiative_sign(
                     initiative=initiative, by=request.user, password=form.cleaned_data["password"],
                     meaning=form.cleaned_data["meaning"], statement=form.cleaned_data["statement"],
+                    otp_code=form.cleaned_data.get("otp_code", ""),
                 )
             except WorkflowError as exc:
                 if isinstance(exc, PasswordRefused) and password_reentry_failed(request):

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from healthpm.accounts import roles
 from healthpm.approvals.services import initiative_sign
@@ -26,6 +27,7 @@ from healthpm.collaboration.services import comment_post, gate_assign, gate_requ
 from healthpm.core.errors import WorkflowError
 from healthpm.demo import data as demo_data
 from healthpm.demo import files as demo_files
+from healthpm.demo import totp as demo_totp
 from healthpm.gates.context import evaluation_context
 from healthpm.gates.models import Evidence, Gate, SourceSystem
 from healthpm.gates.services import Upload, evidence_add, gate_decide, gate_save_data, gate_submit
@@ -98,12 +100,17 @@ class Command(BaseCommand):
                                                                         "approved": False})
             for spec in demo_data.INITIATIVES:
                 self.seed_initiative(spec, users, password)
+            # After the initiatives, whose signatures were made before the officers had a second factor.
+            # Only accounts still on the demo password: never a real account that happens to share a name.
+            enrolled = {name for name in demo_totp.DEMO_MFA_USERS
+                        if name in users and users[name].check_password(password) and demo_totp.enrol(users[name])}
         mails = Notification.objects.count() - mail_before
         self.stdout.write(
             f"\nSeeded in {time.monotonic() - started:.1f} s: {len(created_users)} new user(s), "
             f"{mails} notification e-mail(s) queued."
         )
         self.print_logins(users, created_users, password)
+        self.print_totp(users, enrolled)
 
     # --- users ---------------------------------------------------------------------------
     def seed_users(self, password: str):
@@ -203,8 +210,9 @@ class Command(BaseCommand):
         self.play_untold(initiative, spec, users)
         final = spec.get("final")
         if final:
-            initiative_sign(initiative=initiative, by=users[final["by"]], password=password,
-                            meaning=final["meaning"], statement=final["statement"])
+            signer = users[final["by"]]
+            initiative_sign(initiative=initiative, by=signer, password=password,
+                            meaning=final["meaning"], statement=final["statement"], otp_code=self.demo_code(signer))
         initiative.refresh_from_db()
         return initiative
 
@@ -253,6 +261,17 @@ class Command(BaseCommand):
             expiry_date=expiry, upload=upload, url=ev.get("url", ""), title=ev["title"], replaces=replaces,
         )
 
+    @staticmethod
+    def demo_code(user) -> str:
+        """A run after the officers were enrolled signs with the demo secret's current code."""
+        device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+        if device is None:
+            return ""
+        if not demo_totp.holds_demo_secret(device):
+            raise CommandError(f"{user.get_username()} has an authenticator that is not the demo's, so the demo cannot "
+                               "sign for them. Reset their two-factor sign-in in the admin and run seed_demo again.")
+        return demo_totp.current_code(device)
+
     # --- output --------------------------------------------------------------------------
     def print_logins(self, users: dict, created: set, password: str) -> None:
         out = self.stdout
@@ -263,3 +282,17 @@ class Command(BaseCommand):
             role_label = getattr(roles, role) if role else "Administrator"
             note = "" if username in created or users[username].check_password(password) else "  (existing user, password not changed)"
             out.write(f"  {username:<12} {role_label:<22} {about}{note}")
+
+    def print_totp(self, users: dict, enrolled: set) -> None:
+        out = self.stdout
+        holders = [name for name in demo_totp.DEMO_MFA_USERS if name in users
+                   and any(demo_totp.holds_demo_secret(d)
+                           for d in TOTPDevice.objects.devices_for_user(users[name], confirmed=True))]
+        if not holders:
+            return
+        out.write(f"\nTwo-factor sign-in (DEMO ONLY, a public secret): {', '.join(holders)} are asked for a code "
+                  "after the password.")
+        out.write(f"  Demo authenticator secret: {demo_totp.DEMO_TOTP_SECRET}")
+        out.write("  Current code: python manage.py demo_totp [username], or add the secret to an authenticator app.")
+        if enrolled:
+            out.write(f"  Enrolled now: {', '.join(sorted(enrolled))}")
