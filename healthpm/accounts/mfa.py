@@ -131,13 +131,13 @@ def failed(user, *, purpose: str, username: str = "") -> None:
 
 
 # --- enrolment -----------------------------------------------------------------------------
-def pending_device(user) -> TOTPDevice:
-    """The user's unconfirmed authenticator, created on first visit to the enrolment page.
+def pending_device(user, *, create: bool = True) -> TOTPDevice | None:
+    """The user's unconfirmed authenticator, created (with a new random key) on first visit to the enrolment page.
 
     Kept across reloads so the QR code does not change while the user is scanning it.
     """
     device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("pk").first()
-    if device is None:
+    if device is None and create:
         device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
     return device
 

@@ -124,7 +124,12 @@ def enrol(request):
         return render(request, "accounts/mfa_status.html", {
             "codes_left": mfa.recovery_codes_left(user), "required": mfa.required_for(user),
         })
-    device = mfa.pending_device(user)
+    if request.method == "POST":
+        device = mfa.pending_device(user, create=False)
+        if device is None:  # the key is made by showing the QR code, never by a post
+            return redirect("mfa_enrol")
+    else:
+        device = mfa.pending_device(user)
     form = ConfirmDeviceForm(request.POST or None)
     status = 200
     if request.method == "POST":

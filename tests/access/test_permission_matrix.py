@@ -44,6 +44,16 @@ password_change                    GET     login  ok        ok        ok        
 password_change                    POST    login  ok        ok        ok        ok        ok        ok        ok        ok
 password_change_done               GET     login  ok        ok        ok        ok        ok        ok        ok        ok
 password_change_done               POST    login  method    method    method    method    method    method    method    method
+# Two-factor sign-in. The code step: for a sign-in waiting for its code (none here, so back to the
+# login page) or a session that has not passed one (the personas have no authenticator: sent home).
+login_code                         GET     login  ok        ok        ok        ok        ok        ok        ok        ok
+login_code                         POST    login  ok        ok        ok        ok        ok        ok        ok        ok
+# Enrolment: anyone signed in, for their own account (an empty post without a QR code shown goes back to it).
+mfa_enrol                          GET     login  ok        ok        ok        ok        ok        ok        ok        ok
+mfa_enrol                          POST    login  ok        ok        ok        ok        ok        ok        ok        ok
+# New recovery codes: the holder of an authenticator (without one: sent to enrolment).
+mfa_recovery_codes                 GET     login  ok        ok        ok        ok        ok        ok        ok        ok
+mfa_recovery_codes                 POST    login  ok        ok        ok        ok        ok        ok        ok        ok
 # "Stay signed in" on the idle-logout warning: any signed-in user, POST only.
 keep_alive                         GET     login  method    method    method    method    method    method    method    method
 keep_alive                         POST    login  ok        ok        ok        ok        ok        ok        ok        ok

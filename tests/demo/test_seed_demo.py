@@ -11,7 +11,10 @@ from healthpm.approvals.models import Signature
 from healthpm.approvals.services import final_decision_blockers
 from healthpm.audit.models import AuditEvent
 from healthpm.audit.services import verify_chain
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from healthpm.demo import data as demo_data
+from healthpm.demo import totp as demo_totp
 from healthpm.gates.models import Evidence, Gate, GateDecision
 from tests.factories import context
 from healthpm.initiatives.models import Initiative
@@ -83,6 +86,13 @@ def test_seed_demo_builds_every_state_once_and_prints_the_logins(db, settings, m
         assert user.email == f"{username}@demo-hospital.org" and user.get_full_name()
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
+    # Two-factor sign-in: the officers and the administrator hold the one public demo secret.
+    for output in (first, second):
+        assert demo_totp.DEMO_TOTP_SECRET in output and "manage.py demo_totp" in output
+    for username in ("compliance", "compliance2", "admin"):
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        assert demo_totp.holds_demo_secret(device)
+    assert not TOTPDevice.objects.filter(user__username__in=["pm", "pm2", "leader"]).exists()
 
     sepsis = Initiative.objects.get(slug="sepsis-early-warning")
     signature = Signature.objects.get(initiative=sepsis, voided_at__isnull=True)
