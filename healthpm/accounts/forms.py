@@ -33,7 +33,7 @@ def code_field(label: str, *, recovery: bool) -> forms.CharField:
 class LoginCodeForm(PlainTextForm, forms.Form):
     """The second step of signing in, after the right password."""
 
-    code = code_field("Enter the 6-digit code from your authenticator app", recovery=True)
+    code = code_field("Authenticator code", recovery=True)
 
 
 class ConfirmDeviceForm(PlainTextForm, forms.Form):
