@@ -398,3 +398,23 @@ def test_the_admin_offers_no_page_that_shows_or_sets_a_device_key():
     from django.contrib import admin
 
     assert not admin.site.is_registered(TOTPDevice) and not admin.site.is_registered(StaticDevice)
+
+
+# --- hostile input ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("typed", ["", "12345\x00", "A" * 100_000, "１２３４５６", "-" * 8, "12 34 5"])
+def test_whatever_is_typed_as_a_code_is_refused_without_an_error_or_a_sign_in(client, compliance, password, typed,
+                                                                             clock):
+    enrol(compliance)
+    password_step(client, compliance, password)
+
+    response = client.post(CODE, {"code": typed})
+
+    assert response.status_code == 400 and not signed_in(client)
+
+
+def test_an_enrolment_post_without_the_qr_code_shown_first_makes_no_key(client, compliance):
+    client.force_login(compliance)
+
+    response = client.post(ENROL, {"code": "123456"})
+
+    assert response["Location"] == ENROL and not TOTPDevice.objects.exists()
