@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from healthpm.audit.models import AuditEvent
 
 from .helpers import expect
+from .test_accessibility import run_axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +34,7 @@ def app_code(secret: str, *, later: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
-def test_an_officer_enrols_signs_out_and_signs_in_with_a_code(browse, shoot, compliance):
+def test_an_officer_enrols_signs_out_and_signs_in_with_a_code(browse, shoot, compliance, axe_source):
     # --- after the password, every page leads to enrolment ------------------------------------------
     page = browse.sign_in(compliance)
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
@@ -46,6 +47,7 @@ def test_an_officer_enrols_signs_out_and_signs_in_with_a_code(browse, shoot, com
     secret = page.get_by_test_id("mfa-secret").inner_text()
     assert all(len(group) == 4 for group in secret.split())
     shoot(page, "mfa-01-enrol")
+    assert run_axe(page, browse, shoot, "two-factor enrolment", "/accounts/mfa/") == []
 
     # --- confirm with the app's code; the ten recovery codes are shown once ----------------------------
     page.get_by_label("The 6-digit code your authenticator app shows now").fill(app_code(secret))
@@ -56,6 +58,7 @@ def test_an_officer_enrols_signs_out_and_signs_in_with_a_code(browse, shoot, com
     assert StaticToken.objects.filter(device__user=compliance).count() == 10
     assert TOTPDevice.objects.get(user=compliance).confirmed
     shoot(page, "mfa-02-recovery-codes")
+    assert run_axe(page, browse, shoot, "recovery codes", "/accounts/mfa/") == []
     page.get_by_role("link", name="I have saved them — continue").click()
     expect(page).to_have_url(browse.url("/reviews/"))
     expect(page.get_by_role("link", name="Two-factor sign-in")).to_be_visible()
@@ -69,6 +72,7 @@ def test_an_officer_enrols_signs_out_and_signs_in_with_a_code(browse, shoot, com
     expect(page.get_by_role("heading", name="Enter the 6-digit code from your authenticator app")).to_be_visible()
     assert "/accounts/login/code/" in page.url
     shoot(page, "mfa-03-code")
+    assert run_axe(page, browse, shoot, "two-factor code", "/accounts/login/code/") == []
     page.get_by_label("Authenticator code").fill(app_code(secret, later=30))
     page.get_by_role("button", name="Verify and sign in").click()
 

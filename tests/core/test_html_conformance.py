@@ -79,6 +79,7 @@ def pages(people: People) -> list[tuple[str, str, str | None, dict | None]]:
         ("verify", "leader", "/dossiers/verify/", None),
         ("verify with a result", "leader", "/dossiers/verify/", {"file": ("scan.pdf", b"%PDF-1.4\n%%EOF\n")}),
         ("password change", "pm", "/accounts/password/", None),
+        ("two-factor enrolment", "pm", "/accounts/mfa/", None),
         ("lockout page", None, "/accounts/login/", {"username": "lena", "password": "wrong-password"}),
         ("initiative list, assigned to me", "pm", "/initiatives/?scope=assigned", None),
         ("review queue", "compliance", "/reviews/", None),
