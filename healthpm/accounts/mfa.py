@@ -18,6 +18,7 @@ from base64 import b32encode
 import segno
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -112,8 +113,6 @@ def verify(user, token: str, *, recovery: bool = True) -> Device | None:
 
 def seconds_to_wait(user) -> int:
     """How long django-otp's throttle refuses every code after wrong ones (0: not throttled)."""
-    from django.utils import timezone
-
     waits = []
     for model in (TOTPDevice, StaticDevice):
         for device in model.objects.devices_for_user(user, confirmed=True):
