@@ -28,6 +28,7 @@ HERE = Path(__file__).parent
 PROVIDER_JS = HERE / "provider.mjs"
 PACKAGE = HERE.parent / "browser" / "node_modules" / "oidc-provider" / "package.json"
 READY_TIMEOUT = 20.0
+MIN_NODE = 20  # oidc-provider 9 and its jose 6 need Node 20 (Web Crypto on globalThis)
 
 
 def in_ci() -> bool:
@@ -45,6 +46,10 @@ def node_or_skip() -> str:
     node = shutil.which(os.environ.get("HEALTHPM_NODE", "node"))
     if not node:
         unavailable("Node.js is not installed (.ci/system-deps installs nodejs; HEALTHPM_NODE names another binary).")
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    major = int(version.lstrip("v").split(".")[0] or 0) if version.startswith("v") else 0
+    if major < MIN_NODE:
+        unavailable(f"oidc-provider 9 needs Node.js {MIN_NODE} or later; {node} is {version or 'unknown'}.")
     if not PACKAGE.exists():
         unavailable(f"oidc-provider is missing at {PACKAGE.parent} (`make install` runs npm ci --prefix tests/browser).")
     return node
