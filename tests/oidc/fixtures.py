@@ -1,6 +1,7 @@
 """pytest fixtures for the test OpenID Provider, importable by any test module:
 
-    from tests.oidc.fixtures import oidc_provider, oidc_redirect_uris  # noqa: F401
+    from tests.oidc.fixtures import (  # noqa: F401
+        oidc, oidc_backchannel_logout_uri, oidc_post_logout_redirect_uris, oidc_provider, oidc_redirect_uris)
 
     @pytest.fixture(scope="session")
     def oidc_redirect_uris(live_server):          # override: where this suite's client returns
@@ -32,9 +33,17 @@ def oidc_post_logout_redirect_uris(oidc_redirect_uris) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def oidc_provider(oidc_redirect_uris, oidc_post_logout_redirect_uris, tmp_path_factory):
+def oidc_backchannel_logout_uri() -> str | None:
+    """Where the provider POSTs a logout token when the user signs out there (None: it does not)."""
+    return None
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(oidc_redirect_uris, oidc_post_logout_redirect_uris, oidc_backchannel_logout_uri, tmp_path_factory):
+    backchannel = {"backchannel_logout_uri": oidc_backchannel_logout_uri} if oidc_backchannel_logout_uri else {}
     provider = start_provider(
-        [client(OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, oidc_redirect_uris, oidc_post_logout_redirect_uris)],
+        [client(OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, oidc_redirect_uris, oidc_post_logout_redirect_uris,
+                **backchannel)],
         users={},
         tmp_dir=tmp_path_factory.mktemp("oidc-provider"),
     )

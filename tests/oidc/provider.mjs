@@ -107,6 +107,8 @@ const clients = (config.clients || []).map((client) => ({
   token_endpoint_auth_method: 'client_secret_post',
   // auth_time in every ID token: the signature re-authentication checks it.
   require_auth_time: true,
+  // With back-channel logout, ID and logout tokens carry the session id (sid) the client matches on.
+  ...(client.backchannel_logout_uri ? { backchannel_logout_session_required: true } : {}),
   ...client,
 }));
 const clientIds = new Set(clients.map((client) => client.client_id));
@@ -152,6 +154,13 @@ const provider = new Provider(config.issuer, {
     Interaction: 600,
     Session: 3600,
     Grant: 3600,
+  },
+  // oidc-provider refuses to fetch loopback addresses (SSRF protection); the relying party under
+  // test lives on loopback, so back-channel logout calls to it go out without that dispatcher.
+  fetch(url, options) {
+    const { hostname } = new URL(url);
+    if (hostname === '127.0.0.1' || hostname === 'localhost') delete options.dispatcher;
+    return globalThis.fetch(url, options);
   },
   async renderError(ctx, out) {
     ctx.type = 'html';

@@ -39,6 +39,12 @@ class _Callback(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"<!DOCTYPE html><title>callback</title><p>Back at the client.</p>")
 
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        self.server.logout_tokens.extend(parse_qs(body).get("logout_token", []))
+        self.send_response(200)
+        self.end_headers()
+
     def log_message(self, *args):
         pass
 
@@ -46,7 +52,7 @@ class _Callback(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def callback_server():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Callback)
-    server.queries = []
+    server.queries, server.logout_tokens = [], []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -57,6 +63,11 @@ def callback_server():
 @pytest.fixture(scope="session")
 def oidc_redirect_uris(callback_server):  # this module's client returns to the callback server
     return [f"http://127.0.0.1:{callback_server.server_port}/callback"]
+
+
+@pytest.fixture(scope="session")
+def oidc_backchannel_logout_uri(callback_server):
+    return f"http://127.0.0.1:{callback_server.server_port}/backchannel"
 
 
 @pytest.fixture(scope="session")
@@ -251,6 +262,25 @@ def test_rp_initiated_logout_ends_the_provider_session(oidc, oidc_redirect_uris,
 
     page.goto(Login(oidc, redirect).url)  # no prompt=login, yet the form: the session is gone
     assert page.locator("#password").is_visible()
+
+
+@pytest.mark.browser
+def test_signing_out_at_the_provider_sends_a_backchannel_logout_token(oidc, oidc_redirect_uris, page,
+                                                                       callback_server):
+    oidc.set_user("ada")
+    callback_server.logout_tokens.clear()
+    config = discovery(oidc)
+    id_token = Login(oidc, oidc_redirect_uris[0]).id_token(page, "ada")
+
+    page.goto(f"{config['end_session_endpoint']}?client_id={OIDC_CLIENT_ID}")
+    page.click("button:has-text('Yes, sign me out')")
+    page.wait_for_load_state()
+
+    [token] = callback_server.logout_tokens
+    key = jwt.PyJWKClient(config["jwks_uri"]).get_signing_key_from_jwt(token)
+    claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=OIDC_CLIENT_ID, issuer=oidc.issuer)
+    assert claims["sub"] == "sub-ada" and claims["sid"] == id_token["sid"]
+    assert "http://schemas.openid.net/event/backchannel-logout" in claims["events"]
 
 
 def test_the_provider_exits_when_its_parent_closes_the_pipe(tmp_path):
