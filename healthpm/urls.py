@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from healthpm.accounts import sso
 from healthpm.accounts import views as account_views
 from healthpm.accounts.forms import LoginForm
 from healthpm.core import views as core_views
@@ -11,6 +12,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
          name="login"),
+    path("accounts/sso/login/", sso.SsoLoginView.as_view(), name="sso_login"),
+    path("accounts/sso/callback/", sso.SsoCallbackView.as_view(), name="sso_callback"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/keep-alive/", account_views.keep_alive, name="keep_alive"),

@@ -13,6 +13,12 @@ class SignForm(PlainTextForm, forms.Form):
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
                                label="Re-enter your password to sign")
 
+    def __init__(self, *args, reauthenticate_at_provider: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if reauthenticate_at_provider:
+            # A single sign-on account has no password here: it signs in again at its provider.
+            del self.fields["password"]
+
 
 class ReopenForm(PlainTextForm, forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from healthpm import access
-from healthpm.accounts import roles
+from healthpm.accounts import oidc, roles
 from healthpm.audit.services import record
 from healthpm.core.errors import PasswordRefused, WorkflowError
 from healthpm.gates.context import evaluation_context
@@ -58,34 +58,58 @@ def current_signature(initiative: Initiative) -> Signature | None:
     return initiative.signatures.filter(voided_at__isnull=True).select_related("signer").first()
 
 
-def initiative_sign(*, initiative: Initiative, by, password: str, meaning: str, statement: str = "") -> Signature:
-    """Record the final signed decision after the officer re-enters their password."""
-    if meaning not in Signature.Meaning.values:
-        raise WorkflowError("Choose the meaning of your signature: approved for launch or rejected.")
-    statement = statement.strip()
-    if meaning == Signature.Meaning.REJECTED and not statement:
-        raise WorkflowError("Give the grounds for rejecting the launch.")
+def initiative_sign(*, initiative: Initiative, by, meaning: str, statement: str = "", password: str = "",
+                    reauthentication: oidc.Reauthentication | None = None) -> Signature:
+    """Record the final signed decision once the officer has proved it is them, now (21 CFR 11.200(a)).
+
+    A local account re-enters its password; a single sign-on account has none here and brings
+    the provider's fresh re-authentication instead (``accounts.sso.begin_reauthentication``).
+    """
+    statement = _check_meaning(meaning, statement)
     with transaction.atomic():
         initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
         access.require_decide(by, initiative)
-        if not by.check_password(password or ""):
-            refused = initiative
+        if oidc.is_sso_user(by):
+            refusal = oidc.reauthentication_refusal(by, reauthentication)
         else:
+            refusal = None if by.check_password(password or "") else "wrong password"
+        if refusal is None:
             return _sign(initiative, by=by, meaning=meaning, statement=statement)
+        refused = initiative
     # Recorded after the transaction that locked the row: the refusal must survive in the trail.
     record("signature_refused", actor=by, obj=refused, initiative=refused,
-           after={"reason": "wrong password", "meaning": meaning})
-    raise PasswordRefused("The password is not correct. Your signature was not recorded.")
+           after={"reason": refusal, "meaning": meaning})
+    if refusal == "wrong password":
+        raise PasswordRefused("The password is not correct. Your signature was not recorded.")
+    raise WorkflowError(f"{refusal} Your signature was not recorded.")
 
 
-def _sign(initiative: Initiative, *, by, meaning: str, statement: str) -> Signature:
-    """The signing itself, inside initiative_sign's transaction with the row locked."""
+def check_can_sign(*, initiative: Initiative, by, meaning: str, statement: str = "") -> list[Gate]:
+    """Everything but the signer's re-authentication: asked before sending an SSO officer to their
+    provider (so a blocked decision is said at once) and again when the signature is made."""
+    statement = _check_meaning(meaning, statement)
+    access.require_decide(by, initiative)
     if initiative.status in FINAL_STATUSES:
         raise WorkflowError(f"“{initiative.title}” already has a final decision.")
     gates = Gate.objects.of_initiative(initiative)
     problems = final_decision_blockers(initiative, gates, meaning=meaning)
     if problems:
         raise WorkflowError("The final decision is not available yet:", details=problems)
+    return gates
+
+
+def _check_meaning(meaning: str, statement: str) -> str:
+    if meaning not in Signature.Meaning.values:
+        raise WorkflowError("Choose the meaning of your signature: approved for launch or rejected.")
+    statement = statement.strip()
+    if meaning == Signature.Meaning.REJECTED and not statement:
+        raise WorkflowError("Give the grounds for rejecting the launch.")
+    return statement
+
+
+def _sign(initiative: Initiative, *, by, meaning: str, statement: str) -> Signature:
+    """The signing itself, inside initiative_sign's transaction with the row locked."""
+    gates = check_can_sign(initiative=initiative, by=by, meaning=meaning, statement=statement)
     signature = Signature.objects.create(
         initiative=initiative,
         signer=by,

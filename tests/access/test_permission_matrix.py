@@ -44,6 +44,11 @@ password_change                    GET     login  ok        ok        ok        
 password_change                    POST    login  ok        ok        ok        ok        ok        ok        ok        ok
 password_change_done               GET     login  ok        ok        ok        ok        ok        ok        ok        ok
 password_change_done               POST    login  method    method    method    method    method    method    method    method
+# Single sign-on: with no OIDC_ISSUER set (as here) its pages do not exist.
+sso_login                          GET     hidden hidden    hidden    hidden    hidden    hidden    hidden    hidden    hidden
+sso_login                          POST    method method    method    method    method    method    method    method    method
+sso_callback                       GET     hidden hidden    hidden    hidden    hidden    hidden    hidden    hidden    hidden
+sso_callback                       POST    method method    method    method    method    method    method    method    method
 # "Stay signed in" on the idle-logout warning: any signed-in user, POST only.
 keep_alive                         GET     login  method    method    method    method    method    method    method    method
 keep_alive                         POST    login  ok        ok        ok        ok        ok        ok        ok        ok
@@ -214,6 +219,13 @@ approvals:approval@review          GET     login  ok        ok        ok        
 approvals:approval@review          POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
 approvals:approval@approved        GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
 approvals:approval@approved        POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
+# Where an SSO officer's re-authentication comes back to sign; with no answer waiting it goes back to the page.
+approvals:sign_reauthenticated@draft    GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
+approvals:sign_reauthenticated@draft    POST    login  method    method    method    method    method    method    method    method
+approvals:sign_reauthenticated@review   GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+approvals:sign_reauthenticated@review   POST    login  method    method    method    method    method    method    method    method
+approvals:sign_reauthenticated@approved GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+approvals:sign_reauthenticated@approved POST    login  method    method    method    method    method    method    method    method
 approvals:reopen@draft             GET     login  method    method    method    method    method    method    method    method
 approvals:reopen@draft             POST    login  forbidden forbidden hidden    ok        forbidden forbidden forbidden hidden
 approvals:reopen@review            GET     login  method    method    method    method    method    method    method    method
