@@ -14,6 +14,7 @@ urlpatterns = [
          name="login"),
     path("accounts/sso/login/", sso.SsoLoginView.as_view(), name="sso_login"),
     path("accounts/sso/callback/", sso.SsoCallbackView.as_view(), name="sso_callback"),
+    path("accounts/sso/backchannel-logout/", sso.backchannel_logout, name="sso_backchannel_logout"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/keep-alive/", account_views.keep_alive, name="keep_alive"),

@@ -174,6 +174,26 @@ class HospitalOIDCBackend(OIDCAuthenticationBackend):
         return user
 
 
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+def verify_logout_token(token: str) -> dict:
+    """A back-channel logout token's claims (OIDC Back-Channel Logout 1.0, 2.6), or SuspiciousOperation."""
+    backend = HospitalOIDCBackend()
+    try:
+        key = backend.retrieve_matching_jwk(token)
+        claims = jwt.decode(
+            token, key, algorithms=[settings.OIDC_RP_SIGN_ALGO], audience=settings.OIDC_RP_CLIENT_ID,
+            issuer=provider_metadata()["issuer"], leeway=CLOCK_LEEWAY_SECONDS,
+            options={"require": ["iss", "aud", "iat", "sub", "events"]},
+        )
+    except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
+        raise SuspiciousOperation(f"The logout token was refused: {exc}") from exc
+    if BACKCHANNEL_LOGOUT_EVENT not in (claims.get("events") or {}) or "nonce" in claims:
+        raise SuspiciousOperation("The token is not a back-channel logout token.")
+    return claims
+
+
 def _groups(claims) -> list[str]:
     value = claims.get(settings.OIDC_GROUPS_CLAIM) or []
     if isinstance(value, str):

@@ -14,16 +14,21 @@ import requests
 from django.conf import settings
 from django.contrib import auth, messages
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from mozilla_django_oidc.utils import absolutify, add_state_and_verifier_and_nonce_to_session, generate_code_challenge
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from healthpm.audit.services import record
+from healthpm.core.errors import WorkflowError
 
 from . import oidc
+from .models import SsoIdentity
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +139,13 @@ def begin_reauthentication(request, *, purpose: dict, resume_url: str) -> HttpRe
     now = time.time()
     pending = {s: p for s, p in request.session.get(REAUTH_PENDING, {}).items()
                if now - p["started"] < REAUTH_PENDING_SECONDS}
+    try:
+        authorization_endpoint = oidc.endpoint("authorization_endpoint")
+    except (requests.RequestException, ValueError, ImproperlyConfigured) as exc:
+        raise WorkflowError(PROVIDER_DOWN.format(org=organisation())) from exc
     pending[state] = {"nonce": nonce, "verifier": verifier, "purpose": purpose, "resume": resume_url, "started": now}
     request.session[REAUTH_PENDING] = pending
-    return HttpResponseRedirect(f"{oidc.endpoint('authorization_endpoint')}?{urlencode(params)}")
+    return HttpResponseRedirect(f"{authorization_endpoint}?{urlencode(params)}")
 
 
 def allow_form_to_provider(response):
@@ -188,6 +197,29 @@ def take_reauthentication(request, *, action: str, target) -> tuple[oidc.Reauthe
     answer = oidc.Reauthentication(issuer=proof["issuer"], subject=proof["subject"], auth_time=proof["auth_time"],
                                    error=proof["error"])
     return answer, proof["purpose"]
+
+
+@csrf_exempt  # the provider's server posts here, signed: the logout token is the proof
+@require_POST
+def backchannel_logout(request):
+    """The provider says this person signed out there: their healthpm sessions end at their next request."""
+    if not oidc.enabled():
+        raise Http404
+    try:
+        claims = oidc.verify_logout_token(request.POST.get("logout_token", ""))
+    except SuspiciousOperation as exc:
+        record("sso_logout_refused", actor_label="sso", after={"reason": str(exc)[:500]})
+        return HttpResponseBadRequest("invalid logout token")
+    except (requests.RequestException, ImproperlyConfigured):
+        return HttpResponse(status=503)
+    identity = SsoIdentity.objects.filter(issuer=claims["iss"], subject=claims["sub"]).select_related("user").first()
+    if identity is not None:
+        identity.logged_out_at = timezone.now()
+        identity.save(update_fields=["logged_out_at"])
+        record("sso_logged_out_at_provider", actor=identity.user, obj=identity.user, after={"subject": claims["sub"]})
+    response = HttpResponse(status=200)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- Session limits ----------------------------------------------------------------------

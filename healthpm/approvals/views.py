@@ -28,14 +28,13 @@ def approval(request, slug):
             meaning, statement = form.cleaned_data["meaning"], form.cleaned_data["statement"]
             try:
                 check_can_sign(initiative=initiative, by=request.user, meaning=meaning, statement=statement)
-            except WorkflowError as exc:
-                _form_errors(form, exc)
-                status = 400
-            else:
                 return sso.begin_reauthentication(
                     request, purpose={"action": "sign", "target": initiative.pk, "meaning": meaning,
                                       "statement": statement},
                     resume_url=reverse("approvals:sign_reauthenticated", args=[slug]))
+            except WorkflowError as exc:
+                _form_errors(form, exc)
+                status = 400
         elif form.is_valid():
             try:
                 signature = initiative_sign(

@@ -42,6 +42,8 @@ ACTION_LABELS = {
     "sso_roles_applied": "Roles set from the identity provider's groups",
     "sso_login_failed": "Single sign-on refused",
     "sso_session_ended": "Single sign-on session ended",
+    "sso_logged_out_at_provider": "Signed out at the identity provider",
+    "sso_logout_refused": "Back-channel logout refused",
     "roles_granted": "Roles granted",
     "roles_revoked": "Roles revoked",
     "admin_added": "Administrator added a record",

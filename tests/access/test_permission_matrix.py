@@ -49,6 +49,8 @@ sso_login                          GET     hidden hidden    hidden    hidden    
 sso_login                          POST    method method    method    method    method    method    method    method    method
 sso_callback                       GET     hidden hidden    hidden    hidden    hidden    hidden    hidden    hidden    hidden
 sso_callback                       POST    method method    method    method    method    method    method    method    method
+sso_backchannel_logout             GET     method method    method    method    method    method    method    method    method
+sso_backchannel_logout             POST    hidden hidden    hidden    hidden    hidden    hidden    hidden    hidden    hidden
 # "Stay signed in" on the idle-logout warning: any signed-in user, POST only.
 keep_alive                         GET     login  method    method    method    method    method    method    method    method
 keep_alive                         POST    login  ok        ok        ok        ok        ok        ok        ok        ok

@@ -10,6 +10,7 @@ answer — is refused, recorded, and signs nothing.
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
@@ -187,3 +188,21 @@ def test_what_must_not_sign_is_refused_recorded_and_signs_nothing(browse, shoot,
     assert initiative.status == "ready"
     refused = "signature_refused" if attack != "tampered state" else "sso_login_failed"
     assert AuditEvent.objects.filter(action=refused).exists()
+
+
+def test_signing_out_at_the_provider_ends_the_healthpm_session(browse, sso):
+    sso.set_user("ada", password=OP_PASSWORD, given_name="Ada", family_name="Lovelace", groups=["hp-pm"])
+    page = sso_sign_in(browse, "ada")
+    expect(page.locator("nav")).to_contain_text("PM")
+
+    end_session = requests.get(f"{sso.issuer}/.well-known/openid-configuration", timeout=5).json()["end_session_endpoint"]
+    page.goto(f"{end_session}?client_id={OIDC_CLIENT_ID}")
+    page.click("button:has-text('Yes, sign me out')")
+    page.wait_for_load_state()
+
+    page.goto(browse.url("/initiatives/"))
+    expect(page.locator("h1")).to_have_text("Sign in to healthpm")
+    expect(page.locator("main")).to_contain_text(f"You were signed out at {ORG}.")
+    user = get_user_model().objects.get(sso_identity__subject="sub-ada")
+    assert list(AuditEvent.objects.filter(object_id=str(user.pk), action__startswith="sso_").values_list(
+        "action", flat=True).order_by("id"))[-2:] == ["sso_logged_out_at_provider", "sso_session_ended"]
