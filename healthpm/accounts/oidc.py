@@ -16,7 +16,6 @@ What this module adds:
 - roles are re-derived from the provider's groups at every sign-in (``role_sync``).
 """
 
-import logging
 import time
 from dataclasses import dataclass
 
@@ -34,8 +33,6 @@ from healthpm.audit.services import record
 
 from .models import SsoIdentity
 from .role_sync import apply_provider_groups
-
-log = logging.getLogger(__name__)
 
 DISCOVERY_CACHE_SECONDS = 3600
 # A signature's re-authentication must have happened this recently at the provider (auth_time).
@@ -254,6 +251,6 @@ def reauthentication_refusal(user, proof: Reauthentication | None, *, now: float
                 f"({user.get_username()}). Sign in there as yourself.")
     now = time.time() if now is None else now
     if not isinstance(proof.auth_time, int) or now - proof.auth_time > REAUTH_MAX_AGE_SECONDS:
-        return (f"{settings.OIDC_ORGANISATION_NAME} did not ask for your password just now (the sign-in it reported is older than "
-                f"{REAUTH_MAX_AGE_SECONDS // 60} minutes), so it does not count as a signature.")
+        return (f"{settings.OIDC_ORGANISATION_NAME} did not ask for your password just now (the sign-in it "
+                f"reported is older than {REAUTH_MAX_AGE_SECONDS // 60} minutes), so it does not count as a signature.")
     return None

@@ -6,7 +6,6 @@ the provider says which of the two this browser started; a state this browser di
 refused and recorded, and nothing is signed or signed in.
 """
 
-import logging
 import time
 from urllib.parse import urlencode, urlsplit
 
@@ -21,7 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from mozilla_django_oidc.utils import absolutify, add_state_and_verifier_and_nonce_to_session, generate_code_challenge
+from mozilla_django_oidc.utils import absolutify, generate_code_challenge
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from healthpm.audit.services import record
@@ -29,8 +28,6 @@ from healthpm.core.errors import WorkflowError
 
 from . import oidc
 from .models import SsoIdentity
-
-log = logging.getLogger(__name__)
 
 SSO_SIGNED_IN_AT = "healthpm_sso_signed_in_at"
 REAUTH_PENDING = "healthpm_sso_reauth_pending"
@@ -45,9 +42,10 @@ def organisation() -> str:
     return settings.OIDC_ORGANISATION_NAME
 
 
-def _failure(request, reason: str, *, status: int, record_as: str = "sso_login_failed", detail: str = ""):
+def _failure(request, reason: str, *, status: int, detail: str = ""):
+    """The page saying why sign-in did not complete; the refusal and its technical detail are recorded."""
     actor = request.user if request.user.is_authenticated else None
-    record(record_as, actor=actor, actor_label="" if actor else "sso", after={"reason": reason, "detail": detail[:500]})
+    record("sso_login_failed", actor=actor, actor_label="" if actor else "sso", after={"reason": reason, "detail": detail[:500]})
     return render(request, "registration/sso_failed.html", {"reason": reason, "organisation": organisation()},
                   status=status)
 
@@ -116,9 +114,9 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
 def begin_reauthentication(request, *, purpose: dict, resume_url: str) -> HttpResponseRedirect:
     """Send the signed-in SSO user to the provider with a forced login (prompt=login, max_age=0).
 
-    ``purpose`` (what the user was about to do: "action" and "target" name it) and ``resume_url`` (where to finish it) wait in
-    the session under a fresh state; the callback stores the provider's answer under
-    REAUTH_PROOF and redirects to ``resume_url``, whose service checks it with
+    ``purpose`` (what the user was about to do: "action" and "target" name it) and ``resume_url``
+    (where to finish it) wait in the session under a fresh state; the callback stores the
+    provider's answer under REAUTH_PROOF and redirects to ``resume_url``, whose service checks it with
     ``oidc.reauthentication_refusal``.
     """
     state = get_random_string(32)

@@ -313,6 +313,7 @@ ADMIN_MODELS = {
     "axes.accessfailurelog": NO_ADD,
     "audit.auditevent": READ_ONLY,
     "initiatives.initiative": READ_ONLY,
+    "accounts.ssoidentity": READ_ONLY,
 }
 # The pages every ModelAdmin has ("redirect" is the unnamed <object_id>/ → change/ pattern),
 # plus the user admin's password form.
