@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "healthpm.audit.middleware.AuditContextMiddleware",
     "healthpm.accounts.middleware.IdleLogoutMiddleware",
+    "healthpm.accounts.sso.SsoSessionMiddleware",
     # After the idle logout: an expired session is signed out, not asked for a code.
     "healthpm.accounts.mfa_middleware.TwoFactorMiddleware",
     # A database error during a POST answers 503 "nothing was saved" instead of a 500.
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "healthpm.reviews.context_processors.review_count",
                 "healthpm.notifications.context_processors.inbox",
                 "healthpm.accounts.context_processors.idle_logout",
+                "healthpm.accounts.context_processors.sso",
             ],
         },
     },
@@ -153,6 +155,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (healthpm/accounts/oidc.py); answers only when OIDC_ISSUER is set.
+    "healthpm.accounts.oidc.HospitalOIDCBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -239,6 +243,38 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "healthpm.audit.middleware.client_ip"
 AXES_VERBOSE = False
+
+# --- Single sign-on (OpenID Connect) ------------------------------------------------------
+# With OIDC_ISSUER set the login page offers "Sign in with <OIDC_ORGANISATION_NAME>"; the
+# endpoints come from the issuer's discovery document. The provider must allow the redirect URI
+# https://<host>/accounts/sso/callback/ (README, "Single sign-on").
+OIDC_ISSUER = env_str("OIDC_ISSUER")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid profile email")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_ORGANISATION_NAME = env_str("OIDC_ORGANISATION_NAME", "your organisation")
+# The claim (ID token or userinfo) that lists the user's groups at the provider.
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+# Provider groups granting each role, re-applied at every sign-in (healthpm/accounts/role_sync.py).
+OIDC_ROLE_GROUPS = {
+    "product_manager": env_list("OIDC_GROUPS_PRODUCT_MANAGER", []),
+    "compliance": env_list("OIDC_GROUPS_COMPLIANCE", []),
+    "leadership": env_list("OIDC_GROUPS_LEADERSHIP", []),
+    "administrator": env_list("OIDC_GROUPS_ADMINISTRATOR", []),
+}
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+# With SSO on, local password sign-in is kept for members of this group only (break-glass
+# accounts for when the provider is down); empty = every local account may still sign in.
+HEALTHPM_LOCAL_LOGIN_GROUP = env_str("HEALTHPM_LOCAL_LOGIN_GROUP")
+# An SSO session goes back through the provider after this long, so a leaver the provider has
+# disabled is signed out within this time even without back-channel logout.
+HEALTHPM_SSO_SESSION_MAX_SECONDS = env_int("HEALTHPM_SSO_SESSION_MAX_SECONDS", 3600)
+# Whom a signed-in user without a role should ask (the "no healthpm role yet" page).
+HEALTHPM_ACCESS_CONTACT = env_str("HEALTHPM_ACCESS_CONTACT", "your healthpm administrator")
 
 # Two-factor sign-in for local accounts (TOTP + recovery codes, healthpm/accounts/mfa.py).
 # Who must enrol before using anything: a comma-separated list of administrators (staff and

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from healthpm.accounts import sso
 from healthpm.accounts import views as account_views
 from healthpm.core import views as core_views
 
@@ -12,6 +13,9 @@ urlpatterns = [
     path("accounts/login/code/", account_views.login_code, name="login_code"),
     path("accounts/mfa/", account_views.enrol, name="mfa_enrol"),
     path("accounts/mfa/recovery-codes/", account_views.recovery_codes, name="mfa_recovery_codes"),
+    path("accounts/sso/login/", sso.SsoLoginView.as_view(), name="sso_login"),
+    path("accounts/sso/callback/", sso.SsoCallbackView.as_view(), name="sso_callback"),
+    path("accounts/sso/backchannel-logout/", sso.backchannel_logout, name="sso_backchannel_logout"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/keep-alive/", account_views.keep_alive, name="keep_alive"),

@@ -17,3 +17,11 @@ def idle_logout(request):
         "warning": min(settings.HEALTHPM_IDLE_WARNING_SECONDS, settings.HEALTHPM_IDLE_LOGOUT_SECONDS),
         "remaining": idle_remaining(request),
     }}
+
+
+def sso(request):
+    """The login page's "Sign in with <organisation>" button, when single sign-on is configured."""
+    if not settings.OIDC_ISSUER:
+        return {}
+    return {"sso": {"organisation": settings.OIDC_ORGANISATION_NAME,
+                    "local_login_group": settings.HEALTHPM_LOCAL_LOGIN_GROUP}}

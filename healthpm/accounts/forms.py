@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
 from healthpm.core.forms import PlainTextForm
@@ -13,10 +15,24 @@ class LoginForm(PlainTextForm, AuthenticationForm):
     username column holds 255, and the login failed with a server error on PostgreSQL.
     """
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "The username or password is not correct. Try again.",
+        "sso_only": "Sign in with %(organisation)s. Local accounts are kept for emergency (break-glass) access.",
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        group = settings.HEALTHPM_LOCAL_LOGIN_GROUP
+        # With single sign-on on, the password store is the fallback, not the front door.
+        if settings.OIDC_ISSUER and group and not user.groups.filter(name=group).exists():
+            raise ValidationError(self.error_messages["sso_only"], code="sso_only",
+                                  params={"organisation": settings.OIDC_ORGANISATION_NAME})
 
 
 def code_field(label: str, *, recovery: bool) -> forms.CharField:

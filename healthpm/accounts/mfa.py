@@ -23,7 +23,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from healthpm.accounts import roles
+from healthpm.accounts import oidc, roles
 from healthpm.audit.services import record
 
 # HEALTHPM_MFA_REQUIRED_ROLES tokens → who they name. "administrators" are Django's staff and
@@ -44,13 +44,13 @@ RECOVERY_NAME = "Recovery codes"
 
 
 def is_local_account(user) -> bool:
-    """True when the user signs in with a password kept by healthpm.
+    """True when the user signs in with a password kept by healthpm, not through single sign-on.
 
     Two-factor sign-in applies to local accounts only: an account that signs in through the
-    organisation's identity provider gets its second factor there. Single sign-on makes
-    this return False for its users; until then every account is local.
+    organisation's identity provider (an SsoIdentity, accounts/oidc.py) gets its second factor
+    there, and re-authenticates at the provider to sign.
     """
-    return True
+    return not oidc.is_sso_user(user)
 
 
 def required_for(user) -> bool:

@@ -26,7 +26,7 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and mfa.is_local_account(user) and not user.is_verified():
+        if user.is_authenticated and not user.is_verified() and mfa.is_local_account(user):
             target = "login_code" if mfa.has_device(user) else ("mfa_enrol" if mfa.required_for(user) else None)
             if target and not self._open(request.path_info, target):
                 return self._send(request, target)

@@ -120,6 +120,8 @@ def login_code(request):
 def enrol(request):
     """Two-factor sign-in: set up an authenticator app (QR code), or see that it is on."""
     user = request.user
+    if not mfa.is_local_account(user):
+        return _second_factor_at_provider(request)
     if mfa.has_device(user):
         return render(request, "accounts/mfa_status.html", {
             "codes_left": mfa.recovery_codes_left(user), "required": mfa.required_for(user),
@@ -152,6 +154,8 @@ def enrol(request):
 def recovery_codes(request):
     """New recovery codes (the old ones stop working), for the holder of the authenticator app."""
     user = request.user
+    if not mfa.is_local_account(user):
+        return _second_factor_at_provider(request)
     if not mfa.has_device(user):
         return redirect("mfa_enrol")
     form = CurrentCodeForm(request.POST or None)
@@ -169,6 +173,12 @@ def recovery_codes(request):
             form.add_error("code", "That code is not correct. Enter the code your authenticator app shows now. "
                                    "Wrong codes count as failed sign-ins.")
     return render(request, "accounts/mfa_recovery_codes_form.html", {"form": form}, status=status)
+
+
+def _second_factor_at_provider(request):
+    messages.info(request, "You sign in through your organisation, whose sign-in asks for your second factor: "
+                           "there is nothing to set up in healthpm.")
+    return redirect("home")
 
 
 def _show_codes(request, codes: list[str], *, first: bool):

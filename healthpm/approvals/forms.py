@@ -17,10 +17,13 @@ class SignForm(PlainTextForm, forms.Form):
                                widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off",
                                                              "spellcheck": "false"}))
 
-    def __init__(self, *args, needs_code: bool = False, **kwargs):
-        """needs_code: the signer has an authenticator app (mfa.code_needed); only then is the field shown."""
+    def __init__(self, *args, reauthenticate_at_provider: bool = False, needs_code: bool = False, **kwargs):
+        """needs_code: a local signer with an authenticator app (mfa.code_needed); only then is its field shown."""
         super().__init__(*args, **kwargs)
-        if not needs_code:
+        if reauthenticate_at_provider:
+            # A single sign-on account has no password here: it signs in again at its provider.
+            del self.fields["password"]
+        if reauthenticate_at_provider or not needs_code:
             del self.fields["otp_code"]
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from healthpm import access
-from healthpm.accounts import mfa, roles
+from healthpm.accounts import mfa, oidc, roles
 from healthpm.audit.services import record
 from healthpm.core.errors import PasswordRefused, WorkflowError
 from healthpm.gates.context import evaluation_context
@@ -58,54 +58,80 @@ def current_signature(initiative: Initiative) -> Signature | None:
     return initiative.signatures.filter(voided_at__isnull=True).select_related("signer").first()
 
 
-def initiative_sign(*, initiative: Initiative, by, password: str, meaning: str, statement: str = "",
-                    otp_code: str = "") -> Signature:
-    """Record the final signed decision after the officer re-authenticates.
+# Reasons a local signer's re-authentication is refused (the audit trail's signature_refused).
+WRONG_PASSWORD = "wrong password"
+WRONG_CODE = "wrong authenticator code"
 
-    Re-authentication (21 CFR 11.200): the password, and for a local account with an
-    authenticator app (mfa.code_needed) a current code from it too; either wrong signs nothing,
-    is audited as signature_refused with the reason, and counts as a failed login (the view).
+
+def initiative_sign(*, initiative: Initiative, by, meaning: str, statement: str = "", password: str = "",
+                    otp_code: str = "", reauthentication: oidc.Reauthentication | None = None) -> Signature:
+    """Record the final signed decision once the officer has proved it is them, now (21 CFR 11.200(a)).
+
+    A local account re-enters its password, and with an authenticator app (mfa.code_needed) a
+    current code from it too; a single sign-on account has no password here and brings the
+    provider's fresh re-authentication instead (``accounts.sso.begin_reauthentication``).
     """
-    if meaning not in Signature.Meaning.values:
-        raise WorkflowError("Choose the meaning of your signature: approved for launch or rejected.")
-    statement = statement.strip()
-    if meaning == Signature.Meaning.REJECTED and not statement:
-        raise WorkflowError("Give the grounds for rejecting the launch.")
+    statement = _check_meaning(meaning, statement)
     with transaction.atomic():
         initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
         access.require_decide(by, initiative)
-        refusal = reauthentication_refusal(by, password=password, otp_code=otp_code)
+        if oidc.is_sso_user(by):
+            refusal = oidc.reauthentication_refusal(by, reauthentication)
+        else:
+            refusal = local_reauthentication_refusal(by, password=password, otp_code=otp_code)
         if refusal is None:
             return _sign(initiative, by=by, meaning=meaning, statement=statement)
+        refused = initiative
     # Recorded after the transaction that locked the row: the refusal must survive in the trail.
-    reason, message = refusal
-    record("signature_refused", actor=by, obj=initiative, initiative=initiative,
-           after={"reason": reason, "meaning": meaning})
-    raise PasswordRefused(message)
+    record("signature_refused", actor=by, obj=refused, initiative=refused,
+           after={"reason": refusal, "meaning": meaning})
+    if refusal == WRONG_PASSWORD:
+        raise PasswordRefused("The password is not correct. Your signature was not recorded.")
+    if refusal == WRONG_CODE:
+        raise PasswordRefused("The authenticator code is not correct. Enter the code your app shows now. "
+                              "Your signature was not recorded.")
+    raise WorkflowError(f"{refusal} Your signature was not recorded.")
 
 
-def reauthentication_refusal(user, *, password: str, otp_code: str) -> tuple[str, str] | None:
-    """Why the signer's re-authentication fails, as (audit reason, message), or None when it passes.
+def local_reauthentication_refusal(user, *, password: str, otp_code: str) -> str | None:
+    """Why a local signer's re-authentication fails (the audit reason), or None when it passes.
 
     The password first: a code is not spent (a TOTP code works once) while the password is wrong.
+    Both refusals count towards the login lockout (the view calls password_reentry_failed).
     """
     if not user.check_password(password or ""):
-        return "wrong password", "The password is not correct. Your signature was not recorded."
+        return WRONG_PASSWORD
     if mfa.code_needed(user) and mfa.verify(user, otp_code or "") is None:
-        return ("wrong authenticator code",
-                "The authenticator code is not correct. Enter the code your app shows now. "
-                "Your signature was not recorded.")
+        return WRONG_CODE
     return None
 
 
-def _sign(initiative: Initiative, *, by, meaning: str, statement: str) -> Signature:
-    """The signing itself, inside initiative_sign's transaction with the row locked."""
+def check_can_sign(*, initiative: Initiative, by, meaning: str, statement: str = "") -> list[Gate]:
+    """Everything but the signer's re-authentication: asked before sending an SSO officer to their
+    provider (so a blocked decision is said at once) and again when the signature is made."""
+    statement = _check_meaning(meaning, statement)
+    access.require_decide(by, initiative)
     if initiative.status in FINAL_STATUSES:
         raise WorkflowError(f"“{initiative.title}” already has a final decision.")
     gates = Gate.objects.of_initiative(initiative)
     problems = final_decision_blockers(initiative, gates, meaning=meaning)
     if problems:
         raise WorkflowError("The final decision is not available yet:", details=problems)
+    return gates
+
+
+def _check_meaning(meaning: str, statement: str) -> str:
+    if meaning not in Signature.Meaning.values:
+        raise WorkflowError("Choose the meaning of your signature: approved for launch or rejected.")
+    statement = statement.strip()
+    if meaning == Signature.Meaning.REJECTED and not statement:
+        raise WorkflowError("Give the grounds for rejecting the launch.")
+    return statement
+
+
+def _sign(initiative: Initiative, *, by, meaning: str, statement: str) -> Signature:
+    """The signing itself, inside initiative_sign's transaction with the row locked."""
+    gates = check_can_sign(initiative=initiative, by=by, meaning=meaning, statement=statement)
     signature = Signature.objects.create(
         initiative=initiative,
         signer=by,

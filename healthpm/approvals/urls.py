@@ -5,5 +5,6 @@ from . import views
 app_name = "approvals"
 urlpatterns = [
     path("approval/", views.approval, name="approval"),
+    path("approval/reauthenticated/", views.sign_reauthenticated, name="sign_reauthenticated"),
     path("reopen/", views.reopen, name="reopen"),
 ]

@@ -1,28 +1,42 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
 
 from healthpm import access
-from healthpm.accounts import mfa, roles
+from healthpm.accounts import mfa, oidc, roles, sso
 from healthpm.accounts.lockout import password_reentry_failed
 from healthpm.core.errors import PasswordRefused, WorkflowError
 
 from .forms import ReopenForm, SignForm
 from healthpm.gates.models import Gate
 
-from .services import current_signature, final_decision_blockers, initiative_reopen, initiative_sign
+from .services import check_can_sign, current_signature, final_decision_blockers, initiative_reopen, initiative_sign
 
 
 @login_required
 def approval(request, slug):
     """The final signed decision: who may sign, what still blocks it, and the signature form."""
     initiative = access.get_initiative_for(request.user, slug)
-    form = SignForm(request.POST or None, needs_code=mfa.code_needed(request.user))
+    at_provider = oidc.is_sso_user(request.user)
+    form = SignForm(request.POST or None, reauthenticate_at_provider=at_provider,
+                    needs_code=not at_provider and mfa.code_needed(request.user))
     status = 200
     if request.method == "POST":
         access.require_decide(request.user, initiative)
-        if form.is_valid():
+        if form.is_valid() and at_provider:
+            meaning, statement = form.cleaned_data["meaning"], form.cleaned_data["statement"]
+            try:
+                check_can_sign(initiative=initiative, by=request.user, meaning=meaning, statement=statement)
+                return sso.begin_reauthentication(
+                    request, purpose={"action": "sign", "target": initiative.pk, "meaning": meaning,
+                                      "statement": statement},
+                    resume_url=reverse("approvals:sign_reauthenticated", args=[slug]))
+            except WorkflowError as exc:
+                _form_errors(form, exc)
+                status = 400
+        elif form.is_valid():
             try:
                 signature = initiative_sign(
                     initiative=initiative, by=request.user, password=form.cleaned_data["password"],
@@ -32,9 +46,7 @@ def approval(request, slug):
             except WorkflowError as exc:
                 if isinstance(exc, PasswordRefused) and password_reentry_failed(request):
                     return redirect("login")  # AxesMiddleware answers with the lockout page
-                form.add_error(None, exc.message)
-                for detail in exc.details:
-                    form.add_error(None, detail)
+                _form_errors(form, exc)
                 status = 400
             else:
                 messages.success(request, f"Signed: {signature.manifestation}")
@@ -44,7 +56,7 @@ def approval(request, slug):
         initiative.refresh_from_db()
     gates = Gate.objects.of_initiative(initiative)
     conflict = access.decision_conflict(request.user, initiative) if roles.is_compliance(request.user) else None
-    return render(request, "approvals/approval.html", {
+    response = render(request, "approvals/approval.html", {
         "initiative": initiative,
         "gates": gates,
         "blockers": final_decision_blockers(initiative, gates, meaning="approved") if not initiative.is_locked else [],
@@ -54,7 +66,38 @@ def approval(request, slug):
         "reopen_form": ReopenForm(),
         "can_decide": roles.is_compliance(request.user) and conflict is None,
         "decision_conflict": conflict,
+        "sign_at_provider": at_provider,
     }, status=status)
+    return sso.allow_form_to_provider(response) if at_provider else response
+
+
+def _form_errors(form, exc: WorkflowError) -> None:
+    form.add_error(None, exc.message)
+    for detail in exc.details:
+        form.add_error(None, detail)
+
+
+@login_required
+@require_safe
+def sign_reauthenticated(request, slug):
+    """Where the provider's re-authentication comes back: the signature is made (or refused) here."""
+    initiative = access.get_initiative_for(request.user, slug)
+    taken = sso.take_reauthentication(request, action="sign", target=initiative.pk)
+    if taken is None:
+        messages.error(request, "There is no signature waiting for a re-authentication in this browser. "
+                                "Nothing was signed.")
+        return redirect("approvals:approval", slug=slug)
+    answer, asked = taken
+    try:
+        signature = initiative_sign(initiative=initiative, by=request.user, meaning=asked["meaning"],
+                                    statement=asked["statement"], reauthentication=answer)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        for detail in exc.details:
+            messages.error(request, detail, extra_tags="detail")
+    else:
+        messages.success(request, f"Signed: {signature.manifestation}")
+    return redirect("approvals:approval", slug=slug)
 
 
 @login_required

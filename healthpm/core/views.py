@@ -2,16 +2,23 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from healthpm.accounts import roles
+from healthpm.accounts.oidc import is_sso_user
 
 
 @login_required
 @require_safe
 def home(request):
+    user = request.user
+    if not (roles.role_names(user) or user.is_superuser):
+        return render(request, "accounts/no_role.html", {
+            "contact": settings.HEALTHPM_ACCESS_CONTACT, "sso_user": is_sso_user(user),
+            "organisation": settings.OIDC_ORGANISATION_NAME,
+        })
     if roles.is_leader(request.user) and not roles.is_pm(request.user):
         return redirect("dashboard:portfolio")
     return redirect("initiatives:list")

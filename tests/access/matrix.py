@@ -135,6 +135,7 @@ class World:
 
 def build_world() -> World:
     """Everyone and everything the matrix needs, made through the real services."""
+    from healthpm.accounts.models import SsoIdentity
     from healthpm.approvals.services import initiative_sign
     from healthpm.dossier.services import dossier_export
     from healthpm.gates.models import Evidence, Gate, GateDecision
@@ -151,6 +152,8 @@ def build_world() -> World:
     officer_ev = _persona("henrik", "Henrik", "Larsen", roles.PRODUCT_MANAGER)
     leader = _persona("lena", "Lena", "Park", roles.LEADERSHIP)
     norole = _persona("oscar", "Oscar", "Nobody")
+    # Signed in with single sign-on before any provider group granted a role (the no-role page).
+    SsoIdentity.objects.create(user=norole, issuer="https://login.hospital.example", subject="sub-oscar")
     admin_user = _persona("ada", "Ada", "Admin")
     admin_user.is_staff = admin_user.is_superuser = True
     admin_user.save(update_fields=["is_staff", "is_superuser"])

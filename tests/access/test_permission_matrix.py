@@ -54,6 +54,13 @@ mfa_enrol                          POST    login  ok        ok        ok        
 # New recovery codes: the holder of an authenticator (without one: sent to enrolment).
 mfa_recovery_codes                 GET     login  ok        ok        ok        ok        ok        ok        ok        ok
 mfa_recovery_codes                 POST    login  ok        ok        ok        ok        ok        ok        ok        ok
+# Single sign-on: with no OIDC_ISSUER set (as here) its pages do not exist.
+sso_login                          GET     hidden hidden    hidden    hidden    hidden    hidden    hidden    hidden    hidden
+sso_login                          POST    method method    method    method    method    method    method    method    method
+sso_callback                       GET     hidden hidden    hidden    hidden    hidden    hidden    hidden    hidden    hidden
+sso_callback                       POST    method method    method    method    method    method    method    method    method
+sso_backchannel_logout             GET     method method    method    method    method    method    method    method    method
+sso_backchannel_logout             POST    hidden hidden    hidden    hidden    hidden    hidden    hidden    hidden    hidden
 # "Stay signed in" on the idle-logout warning: any signed-in user, POST only.
 keep_alive                         GET     login  method    method    method    method    method    method    method    method
 keep_alive                         POST    login  ok        ok        ok        ok        ok        ok        ok        ok
@@ -224,6 +231,13 @@ approvals:approval@review          GET     login  ok        ok        ok        
 approvals:approval@review          POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
 approvals:approval@approved        GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
 approvals:approval@approved        POST    login  forbidden forbidden forbidden bad       forbidden forbidden forbidden hidden
+# Where an SSO officer's re-authentication comes back to sign; with no answer waiting it goes back to the page.
+approvals:sign_reauthenticated@draft    GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
+approvals:sign_reauthenticated@draft    POST    login  method    method    method    method    method    method    method    method
+approvals:sign_reauthenticated@review   GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+approvals:sign_reauthenticated@review   POST    login  method    method    method    method    method    method    method    method
+approvals:sign_reauthenticated@approved GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+approvals:sign_reauthenticated@approved POST    login  method    method    method    method    method    method    method    method
 approvals:reopen@draft             GET     login  method    method    method    method    method    method    method    method
 approvals:reopen@draft             POST    login  forbidden forbidden hidden    ok        forbidden forbidden forbidden hidden
 approvals:reopen@review            GET     login  method    method    method    method    method    method    method    method
@@ -309,6 +323,7 @@ ADMIN_MODELS = {
     "axes.accessfailurelog": NO_ADD,
     "audit.auditevent": READ_ONLY,
     "initiatives.initiative": READ_ONLY,
+    "accounts.ssoidentity": READ_ONLY,
 }
 # The pages every ModelAdmin has ("redirect" is the unnamed <object_id>/ → change/ pattern),
 # plus the user admin's password form.
