@@ -418,3 +418,25 @@ def test_an_enrolment_post_without_the_qr_code_shown_first_makes_no_key(client, 
     response = client.post(ENROL, {"code": "123456"})
 
     assert response["Location"] == ENROL and not TOTPDevice.objects.exists()
+
+
+# --- single sign-on accounts ---------------------------------------------------------------------------
+def sso_account(user):
+    from healthpm.accounts.models import SsoIdentity
+
+    SsoIdentity.objects.create(user=user, issuer="https://login.hospital.example", subject=f"sub-{user.pk}")
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def test_a_single_sign_on_officer_gets_the_second_factor_from_the_provider_not_here(client, compliance):
+    sso_account(compliance)
+    client.force_login(compliance)
+
+    assert not mfa.is_local_account(compliance) and not mfa.required_for(compliance)
+    assert client.get(reverse("initiatives:list")).status_code == 200
+    response = client.get(ENROL, follow=True)
+    assert response.redirect_chain[0][0] == reverse("home")
+    assert "nothing to set up in healthpm" in response.content.decode()
+    assert not TOTPDevice.objects.exists()
