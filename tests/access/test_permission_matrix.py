@@ -12,6 +12,8 @@ persona and keep a refusal only when it checks more than the status: a message t
 reads, a service-level refusal, separation of duties, what a page shows to whom.
 """
 
+import time
+
 import pytest
 from django.contrib import admin
 from django.db import connection, transaction
@@ -464,10 +466,40 @@ def test_every_url_pattern_is_in_the_matrix():
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("case_id", list(CASES))
 def test_permission(case_id, persona, method, world, as_persona):
+    check(case_id, persona, method, world, as_persona(persona))
+
+
+# Signed in through single sign-on instead: the same answers (access.py never asks how someone
+# signed in), with the SSO session checks running on every request. The sso_* pages exist only
+# with SSO on and are covered in tests/accounts/test_sso.py and the browser journeys.
+SSO_PERSONAS = ("owner", "officer")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("persona", SSO_PERSONAS)
+@pytest.mark.parametrize("case_id", [case_id for case_id in CASES if not case_id.startswith("sso_")])
+def test_permission_when_signed_in_with_sso(case_id, persona, method, world, settings, client):
+    from healthpm.accounts.models import SsoIdentity
+    from healthpm.accounts.sso import SSO_SIGNED_IN_AT
+
+    settings.MEDIA_ROOT = world.media
+    settings.OIDC_ISSUER = "http://127.0.0.1:9"  # nothing answers: no page may need the provider
+    user = world.users[persona]
+    SsoIdentity.objects.create(user=user, issuer=settings.OIDC_ISSUER, subject=f"sub-{persona}")
+    client.force_login(user, backend="healthpm.accounts.oidc.HospitalOIDCBackend")
+    session = client.session
+    session[SSO_SIGNED_IN_AT] = int(time.time())
+    session.save()
+    # Signing in here wrote its own audit event and last_login: the data a refusal must leave alone is as of now.
+    check(case_id, persona, method, world, client, baseline=snapshot())
+
+
+def check(case_id, persona, method, world, client, baseline=None):
+    """One request of the matrix: the outcome the table expects, and nothing written when refused."""
     case = CASES[case_id]
     want = expected(case, persona, method)
     url = concrete_url(case, world)
-    client = as_persona(persona)
 
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url) if method == "GET" else client.post(url, {})
@@ -482,7 +514,7 @@ def test_permission(case_id, persona, method, world, as_persona):
         assert not wrote, f"{method} {url} as {persona} answered {outcome}, not success, yet wrote: {wrote}"
         if method == "POST" and outcome in (FORBIDDEN, HIDDEN):
             # The view itself ran and refused: compare the data too, not only the SQL sent.
-            assert snapshot() == world.baseline, f"{method} {url} as {persona} was refused but changed the data"
+            assert snapshot() == (baseline or world.baseline), f"{method} {url} as {persona} was refused but changed the data"
 
 
 @pytest.mark.django_db

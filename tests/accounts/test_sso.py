@@ -239,3 +239,12 @@ def test_a_token_signed_with_another_algorithm_is_refused(settings):
     token = jwt.encode({"sub": "x"}, "a-shared-secret-of-at-least-32-bytes!", algorithm="HS256")
     with pytest.raises(SuspiciousOperation, match="HS256"):
         oidc.HospitalOIDCBackend()._verify_jws(token, "a-shared-secret-of-at-least-32-bytes!")
+
+
+def test_guessing_at_the_local_form_locks_an_sso_username_like_any_other(client, settings):
+    settings.AXES_FAILURE_LIMIT = 5
+    user = sso_user()
+    for _ in range(5):
+        response = client.post(reverse("login"), {"username": user.username, "password": "guess"})
+    assert response.status_code == 429
+    assert AuditEvent.objects.filter(action="login_locked_out", after__username=user.username).exists()

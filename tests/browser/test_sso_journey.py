@@ -7,6 +7,7 @@ re-login at the provider. What must not sign — a stale login, a colleague's lo
 answer — is refused, recorded, and signs nothing.
 """
 
+import re
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
@@ -178,16 +179,19 @@ def test_what_must_not_sign_is_refused_recorded_and_signs_nothing(browse, shoot,
 
     expected = {
         "stale login": "did not ask for your password just now",
-        "another account": "was for another account than yours",
+        # Bob's login ends Kim's session at the provider, which tells healthpm by back-channel
+        # logout; whichever arrives first, the refusal or the logout, nothing is signed.
+        "another account": r"was for another account than yours|You were signed out at " + ORG,
         "tampered state": "did not match a sign-in started in this browser",
     }[attack]
-    expect(page.locator("main")).to_contain_text(expected)
+    expect(page.locator("main")).to_contain_text(re.compile(expected))
     shoot(page, f"sso-05-refused-{attack.replace(' ', '-')}")
     assert not Signature.objects.filter(initiative=initiative).exists()
     initiative.refresh_from_db()
     assert initiative.status == "ready"
-    refused = "signature_refused" if attack != "tampered state" else "sso_login_failed"
-    assert AuditEvent.objects.filter(action=refused).exists()
+    recorded = {"stale login": {"signature_refused"}, "another account": {"signature_refused", "sso_session_ended"},
+                "tampered state": {"sso_login_failed"}}[attack]
+    assert AuditEvent.objects.filter(action__in=recorded).exists()
 
 
 def test_signing_out_at_the_provider_ends_the_healthpm_session(browse, sso):
