@@ -25,7 +25,7 @@ from tests.browser.conftest import in_ci
 from tests.browser.test_accessibility import (LATEST, People, latest_workbench, ready, under_review, with_dossiers,
                                               workbench)
 from healthpm.collaboration.services import comment_edit, comment_post, gate_assign
-from tests.factories import InitiativeFactory, gate_of
+from tests.factories import InitiativeFactory, UserFactory, gate_of
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,7 @@ def pages(people: People) -> list[tuple[str, str, str | None, dict | None]]:
         ("inbox (PM)", "pm", "/inbox/", None),
         ("inbox (compliance)", "compliance", "/inbox/", None),
         ("403 page", "pm", "/dashboard/", None),
+        ("no role yet", "norole", "/", None),
         ("404 page", "pm", "/initiatives/no-such-initiative/", None),
     ]
     found += [(f"v1 gate {key} (PM)", "pm", f"/initiatives/{bench.slug}/gates/{key}/", None) for key in V1]
@@ -130,6 +131,8 @@ def render_all(people: People, folder: Path) -> dict[str, str]:
     for who in ("pm", "compliance", "leader"):
         clients[who] = Client()
         clients[who].force_login(getattr(people, who))
+    clients["norole"] = Client()
+    clients["norole"].force_login(UserFactory(username="newcomer"))  # a first sign-in, no role yet
     names = {}
     for n, (name, who, path, post) in enumerate(pages(people)):
         client = clients[who]
