@@ -21,11 +21,10 @@ from tests.oidc.fixtures import (  # noqa: F401
     oidc_post_logout_redirect_uris,
     oidc_provider,
 )
-from tests.oidc.harness import client, start_provider, unavailable
+from tests.oidc.harness import client, start_provider
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
 TIMEOUT_MS = 10_000
 
 
@@ -70,27 +69,10 @@ def oidc_backchannel_logout_uri(callback_server):
     return f"http://127.0.0.1:{callback_server.server_port}/backchannel"
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright for Python is not installed (`make install`).")
-    with sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-        except Exception as error:  # noqa: BLE001 (any launch failure means "no usable Chromium")
-            unavailable(f"Chromium could not start from {CHROMIUM}: {error}")
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(chromium):
-    context = chromium.new_context()
+def page(browser):
+    """A page of the suite's one Chromium (tests/browser/conftest.py): Playwright's sync API runs once per process."""
+    context = browser.new_context()
     context.set_default_timeout(TIMEOUT_MS)
     yield context.new_page()
     context.close()
