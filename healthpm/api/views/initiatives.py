@@ -10,7 +10,7 @@ from ..serializers import InitiativeDetailSerializer, InitiativeFilterSerializer
 from .common import problems
 
 
-@extend_schema(parameters=[InitiativeFilterSerializer], responses={200: InitiativeSerializer, **problems(400)})
+@extend_schema(parameters=[InitiativeFilterSerializer], responses={200: InitiativeSerializer, **problems(400, 404)})
 class InitiativeList(ListAPIView):
     """The initiatives this token may see, filtered like the web list (status, search) and by clinical area."""
 
