@@ -53,6 +53,12 @@ class AdminTokenForm(forms.ModelForm):
         model = ApiToken
         fields = ["owner", "name", "scopes", "expires_at", "initiatives"]
 
+    def clean_owner(self):
+        owner = self.cleaned_data["owner"]
+        if not owner.is_active:
+            raise forms.ValidationError(f"{owner.get_username()} is deactivated: activate the account first.")
+        return owner
+
     def clean_expires_at(self):
         value = self.cleaned_data["expires_at"]
         try:

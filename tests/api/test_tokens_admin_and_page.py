@@ -129,3 +129,14 @@ def test_a_user_revokes_their_own_token_but_not_someone_elses(login, pm, pm2, ma
     assert login(pm).post(f"/api/tokens/{token.pk}/revoke/").status_code == 302
     token.refresh_from_db()
     assert token.revoked_by == pm
+
+
+def test_the_admin_refuses_a_token_for_a_deactivated_account(admin_client, pm):
+    pm.is_active = False
+    pm.save(update_fields=["is_active"])
+    client, _ = admin_client
+    expires = (timezone.now() + timedelta(days=5)).strftime("%Y-%m-%d")
+    response = client.post("/admin/api/apitoken/add/", {
+        "owner": pm.pk, "name": "x", "scopes": ["read"], "expires_at_0": expires, "expires_at_1": "12:00:00"})
+    assert response.status_code == 200 and "is deactivated" in response.content.decode()
+    assert not ApiToken.objects.exists()
