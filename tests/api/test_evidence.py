@@ -7,7 +7,7 @@ from django.utils import timezone
 from healthpm.api.models import Scope
 from healthpm.audit.models import AuditEvent
 from healthpm.gates.models import Evidence
-from tests.factories import pdf_bytes, submitted_gate
+from tests.factories import submitted_gate
 
 from .conftest import assert_problem
 from .test_scopes import evidence_post

@@ -30,8 +30,6 @@ def test_a_read_token_cannot_upload_evidence(api, pm, initiative):
 
 def test_the_scope_does_not_lift_the_role(api, leader, initiative):
     """A leader's token with evidence:write still may not add evidence: access.py decides (403)."""
-    from healthpm.gates.services import gate_submit  # noqa: F401 - the initiative is visible to leadership
-
     body = assert_problem(evidence_post(api(leader, scopes=[Scope.READ, Scope.EVIDENCE_WRITE]), initiative), 403)
     assert "owner and collaborators" in body["detail"]
     assert not Evidence.objects.exists()

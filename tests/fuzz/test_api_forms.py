@@ -19,7 +19,7 @@ from healthpm.initiatives.models import ClinicalArea, Status
 from tests.factories import InitiativeFactory, add_link, gate_of
 from tests.fuzz import fuzz_settings
 from tests.fuzz.harness import FormCase, Outcome, as_server_sees, fuzz_request
-from tests.fuzz.strategies import hostile_value, mutated
+from tests.fuzz.strategies import mutated
 from tests.fuzz.test_gate_forms import evidence_classics, evidence_posts, with_posts
 from tests.fuzz.test_other_forms import classics, with_examples
 

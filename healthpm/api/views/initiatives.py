@@ -3,6 +3,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from healthpm.gates.definitions.base import UnknownGate
 from healthpm.initiatives import listing
 
 from .. import fetch
@@ -27,8 +28,6 @@ class InitiativeList(ListAPIView):
 
 
 def gate_summaries(initiative) -> list[dict]:
-    from healthpm.gates.definitions.base import UnknownGate
-
     out = []
     for gate in initiative.gates.order_by("order"):
         try:
@@ -43,6 +42,5 @@ class InitiativeDetail(APIView):
                    parameters=[OpenApiParameter("slug", str, OpenApiParameter.PATH)])
     def get(self, request, slug):
         initiative = fetch.initiative(request, slug)
-        initiative.gates_summary = gate_summaries(initiative)
-        data = InitiativeDetailSerializer(initiative).data
-        return Response(data)
+        initiative.gates_summary = gate_summaries(initiative)  # the serializer's `gates`
+        return Response(InitiativeDetailSerializer(initiative).data)
