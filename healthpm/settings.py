@@ -84,6 +84,10 @@ INSTALLED_APPS = [
     "healthpm.dashboard",
     "healthpm.reviews",
     "healthpm.dossier",
+    "healthpm.api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "healthpm.demo",
 ]
 
@@ -381,6 +385,37 @@ HEALTHPM_TRAINING_MAX_AGE_DAYS = env_int("HEALTHPM_TRAINING_MAX_AGE_DAYS", 365)
 HEALTHPM_CHAI_SCHEMA = env_str("HEALTHPM_CHAI_SCHEMA")
 # Forwarded-for is only trusted behind a proxy the deployment controls.
 HEALTHPM_TRUST_X_FORWARDED_FOR = env_bool("HEALTHPM_TRUST_X_FORWARDED_FOR", False)
+
+# --- The REST API (/api/v1/, healthpm/api/) ----------------------------------------------
+# Bearer tokens only: no session, so a browser's cookies never act on the API (and no CSRF).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["healthpm.api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["healthpm.api.permissions.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["healthpm.api.throttling.TokenRateThrottle"],
+    # JSON only: the browsable API's pages carry inline scripts the CSP refuses.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser",
+                               "rest_framework.parsers.FormParser"],
+    "EXCEPTION_HANDLER": "healthpm.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "healthpm.api.pagination.Pages",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "healthpm API",
+    "DESCRIPTION": "Launch-readiness gates, evidence and dossiers. Errors are RFC 9457 problem+json.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"InitiativeStatusEnum": "healthpm.initiatives.models.Status",
+                            "GateStatusEnum": "healthpm.gates.models.GateStatus"},
+}
+# The longest an API token may live; every token has an expiry.
+HEALTHPM_API_TOKEN_MAX_DAYS = env_int("HEALTHPM_API_TOKEN_MAX_DAYS", 365)
+# Requests a minute per token, then 429 with Retry-After. Counted in the default cache
+# (per process unless CACHES points at a shared one).
+HEALTHPM_API_RATE_PER_MINUTE = env_int("HEALTHPM_API_RATE_PER_MINUTE", 120)
 
 # --- Dossier signing (SPEC §6): the deployment's PKCS#12 certificate and its passphrase ----
 HEALTHPM_SIGNING_P12 = Path(os.environ.get("HEALTHPM_SIGNING_P12", VAR_DIR / "signing" / "healthpm-signing.p12"))

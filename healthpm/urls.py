@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from healthpm.accounts import sso
 from healthpm.accounts import views as account_views
+from healthpm.api import web as api_web
 from healthpm.core import views as core_views
 
 urlpatterns = [
@@ -28,5 +29,8 @@ urlpatterns = [
     path("reviews/", include("healthpm.reviews.urls")),
     path("inbox/", include("healthpm.notifications.urls")),
     path("", include("healthpm.dossier.urls")),
+    path("api/v1/", include("healthpm.api.urls")),
+    path("api/tokens/", api_web.tokens_page, name="api_tokens"),
+    path("api/tokens/<int:token_id>/revoke/", api_web.token_revoke_view, name="api_token_revoke"),
     path("admin/", admin.site.urls),
 ]

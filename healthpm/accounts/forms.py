@@ -18,6 +18,7 @@ class LoginForm(PlainTextForm, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "The username or password is not correct. Try again.",
+        "service_account": "This is a service account: it signs in to nothing and acts only through API tokens.",
         "sso_only": "Sign in with %(organisation)s. Local accounts are kept for emergency (break-glass) access.",
     }
 
@@ -28,6 +29,9 @@ class LoginForm(PlainTextForm, AuthenticationForm):
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
+        # Its password is unusable anyway; this also holds if an administrator ever sets one.
+        if hasattr(user, "service_account"):
+            raise ValidationError(self.error_messages["service_account"], code="service_account")
         group = settings.HEALTHPM_LOCAL_LOGIN_GROUP
         # With single sign-on on, the password store is the fallback, not the front door.
         if settings.OIDC_ISSUER and group and not user.groups.filter(name=group).exists():

@@ -58,8 +58,9 @@ HIDDEN = "hidden"        # 404: may not know it exists
 METHOD = "method"        # 405
 BAD = "bad"              # 400: allowed, but the empty form is refused with its errors
 CONFLICT = "conflict"    # 409
-OUTCOMES = (OK, LOGIN, FORBIDDEN, HIDDEN, METHOD, BAD, CONFLICT)
-_BY_STATUS = {400: BAD, 403: FORBIDDEN, 404: HIDDEN, 405: METHOD, 409: CONFLICT}
+UNAUTH = "unauth"        # 401: the REST API asks for a bearer token (a web session is not one)
+OUTCOMES = (OK, LOGIN, FORBIDDEN, HIDDEN, METHOD, BAD, CONFLICT, UNAUTH)
+_BY_STATUS = {400: BAD, 401: UNAUTH, 403: FORBIDDEN, 404: HIDDEN, 405: METHOD, 409: CONFLICT}
 
 
 # --- the URLconf ----------------------------------------------------------------------------
@@ -127,6 +128,7 @@ class World:
     initiatives: dict[str, object]
     evidence: dict[str, object]
     dossiers: dict[str, object]
+    token: object = None                                     # an API token of the owner's
     pending: dict[str, object] = field(default_factory=dict)  # an import the owner previewed, per initiative
     sessions: dict[str, str] = field(default_factory=dict)  # persona → session key, signed in once
     baseline: dict | None = None                             # snapshot() right after building
@@ -195,9 +197,18 @@ def build_world() -> World:
         dossiers[target] = dossier
     assert dossiers["approved"].kind == "final"
 
+    # A service account and an API token of the owner's, for the admin's pages and /api/tokens/<id>/revoke/.
+    from healthpm.api.services import service_account_create
+    from healthpm.api.tokens import token_create
+
+    service_account_create(username="svc-registry", description="Model registry sync",
+                           roles=[Group.objects.get(name=roles.COMPLIANCE)], by=admin_user)
+    token, _secret = token_create(owner=owner, name="matrix", scopes=["read"], by=owner,
+                                  expires_at=timezone.now() + timedelta(days=30))
+
     users = {"owner": owner, "collab": collab, "other_pm": other_pm, "officer": officer, "officer_ev": officer_ev,
              "leader": leader, "admin": admin_user, "norole": norole}
-    world = World(users=users, initiatives=initiatives, evidence=evidence, dossiers=dossiers)
+    world = World(users=users, initiatives=initiatives, evidence=evidence, dossiers=dossiers, token=token)
     # A spreadsheet the owner uploaded into the GATE's TABLE and has not confirmed (gates:table_import_preview).
     from healthpm.gates.context import evaluation_context
     from healthpm.gates.imports import prepare_import
@@ -268,6 +279,8 @@ def fill_params(case: Case, world: World) -> dict[str, str]:
             values[param] = str(world.evidence[case.target].pk)
         elif param == "pending_id":  # the import the owner previewed (only its uploader sees it)
             values[param] = str(world.pending[case.target].pk)
+        elif param == "token_id":  # the owner's API token (only its owner revokes it on /api/tokens/)
+            values[param] = str(world.token.pk)
         elif param == "version":
             values[param] = str(world.dossiers[case.target].version)
         elif param == "notification_id":  # an inbox entry of the owner's (a gate decided on the approved one)

@@ -24,13 +24,13 @@ from healthpm.accounts import roles
 from healthpm.dossier import signing
 
 from . import matrix
-from .matrix import (FORBIDDEN, HIDDEN, LOGIN, METHOD, METHODS, OK, OUTCOMES, PERSONAS, Case, classify,
+from .matrix import (FORBIDDEN, HIDDEN, LOGIN, METHOD, METHODS, OK, OUTCOMES, PERSONAS, UNAUTH, Case, classify,
                      concrete_url, snapshot, url_cases)
 
 # Outcomes: ok = 2xx or a redirect elsewhere than a login page · login = sent to sign in ·
 # forbidden = 403 · hidden = 404 · method = 405 · bad = 400 (the empty form comes back with
-# its errors). An initiative's URLs are checked on a draft, one in review (a gate submitted)
-# and an approved one (signed, locked). The owner, the collaborator and officer_ev
+# its errors) · unauth = 401 (the REST API asks for a bearer token). An initiative's URLs are
+# checked on a draft, one in review (a gate submitted) and an approved one (signed, locked). The owner, the collaborator and officer_ev
 # (a compliance officer who added evidence) are on all three; other_pm is on none.
 EXPECTED = """
 case                               method  anon   owner     collab    other_pm  officer   officer_ev leader    admin     norole
@@ -283,6 +283,53 @@ dossier:model_card@approved        POST    login  method    method    method    
 dossier:verify                     GET     login  ok        ok        ok        ok        ok        ok        ok        ok
 dossier:verify                     POST    login  bad       bad       bad       bad       bad       bad       bad       bad
 
+# The REST API (/api/v1/, issue 16) takes bearer tokens only: a web session is not one, so every
+# persona here (cookies, no token) gets 401 with a Bearer challenge, before the method is looked at.
+# What a token may do per persona and scope: tests/api/. The schema and the docs page also answer
+# a signed-in session, so people can read them in the browser.
+api:schema                         GET     unauth ok        ok        ok        ok        ok        ok        ok        ok
+api:schema                         POST    unauth method    method    method    method    method    method    method    method
+api:docs                           GET     login  ok        ok        ok        ok        ok        ok        ok        ok
+api:docs                           POST    login  method    method    method    method    method    method    method    method
+api:initiatives                    GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:initiatives                    POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:initiative@draft               GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:initiative@draft               POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:initiative@review              GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:initiative@review              POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:initiative@approved            GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:initiative@approved            POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:gate@draft                     GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:gate@draft                     POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:gate@review                    GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:gate@review                    POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:gate@approved                  GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:gate@approved                  POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:evidence@draft                 GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:evidence@draft                 POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:evidence@review                GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:evidence@review                POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:evidence@approved              GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:evidence@approved              POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossiers@draft                 GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossiers@draft                 POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossiers@review                GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossiers@review                POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossiers@approved              GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossiers@approved              POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossier_download@draft         GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossier_download@draft         POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossier_download@review        GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossier_download@review        POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossier_download@approved      GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossier_download@approved      POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+# A user's own API tokens: anyone signed in (an empty form comes back with its errors);
+# revoking is the token owner's alone (someone else's token is 404).
+api_tokens                         GET     login  ok        ok        ok        ok        ok        ok        ok        ok
+api_tokens                         POST    login  ok        ok        ok        ok        ok        ok        ok        ok
+api_token_revoke                   GET     login  method    method    method    method    method    method    method    method
+api_token_revoke                   POST    login  ok        hidden    hidden    hidden    hidden    hidden    hidden    hidden
+
 # The Django admin's own pages: staff only. Its sign-in page is public; a non-staff user
 # asking to sign out of the admin is sent to the admin index, which asks them to sign in.
 # The administrator's own sign-out ends on the site's login page.
@@ -313,6 +360,10 @@ admin/(?P<url>.*)$                 POST    login  login     login     login     
 # bypassed; logs the system writes are never added by hand). Everyone else is sent to the
 # admin's sign-in page. A newly registered model fails until it is listed here.
 MANAGE, NO_ADD, READ_ONLY = "manage", "no add", "read only"
+# Added, then never edited or deleted: an API token is revoked (an action) and a new one made.
+ADD_ONLY = "add only"
+# Managed, never deleted: a service account's past actions keep their actor (deactivate the user).
+NO_DELETE = "no delete"
 ADMIN_MODELS = {
     "auth.group": MANAGE,
     "auth.user": MANAGE,
@@ -326,6 +377,8 @@ ADMIN_MODELS = {
     "audit.auditevent": READ_ONLY,
     "initiatives.initiative": READ_ONLY,
     "accounts.ssoidentity": READ_ONLY,
+    "api.apitoken": ADD_ONLY,
+    "api.serviceaccount": NO_DELETE,
 }
 # The pages every ModelAdmin has ("redirect" is the unnamed <object_id>/ → change/ pattern),
 # plus the user admin's password form.
@@ -383,7 +436,9 @@ def expected(case: Case, persona: str, method: str) -> str:
     policy = ADMIN_MODELS[label]
     if action == "add" and policy in (NO_ADD, READ_ONLY):
         return FORBIDDEN
-    if policy == READ_ONLY and (action == "delete" or (action == "change" and method == "POST")):
+    if policy in (READ_ONLY, ADD_ONLY) and (action == "delete" or (action == "change" and method == "POST")):
+        return FORBIDDEN
+    if policy == NO_DELETE and action == "delete":
         return FORBIDDEN
     return OK
 
@@ -530,4 +585,4 @@ def test_the_personas_are_who_the_columns_say(world):
     assert users["officer_ev"].pk not in approved.team_ids()
     assert users["admin"].is_superuser and not roles.role_names(users["admin"])
     assert world.dossiers["approved"].kind == "final"
-    assert {HIDDEN, FORBIDDEN, METHOD, LOGIN} <= {o for row in TABLE.values() for o in row.values()}
+    assert {HIDDEN, FORBIDDEN, METHOD, LOGIN, UNAUTH} <= {o for row in TABLE.values() for o in row.values()}

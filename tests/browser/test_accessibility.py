@@ -133,6 +133,7 @@ PAGES = {
     "dashboard": ("leader", dashboard),
     "403 page": ("pm", lambda p: "/dashboard/"),  # a PM may not see the portfolio
     "404 page": ("pm", lambda p: "/initiatives/no-such-initiative/"),
+    "API tokens": ("pm", lambda p: "/api/tokens/"),
 }
 
 

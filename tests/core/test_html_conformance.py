@@ -10,6 +10,7 @@ CI set it fails instead, like the browser journeys, so CI never goes green witho
 """
 
 import json
+from datetime import date, timedelta
 import os
 import shutil
 import subprocess
@@ -88,6 +89,10 @@ def pages(people: People) -> list[tuple[str, str, str | None, dict | None]]:
         ("403 page", "pm", "/dashboard/", None),
         ("no role yet", "norole", "/", None),
         ("404 page", "pm", "/initiatives/no-such-initiative/", None),
+        ("API tokens", "pm", "/api/tokens/", None),
+        ("API tokens, a new one shown once", "pm", "/api/tokens/",
+         {"name": "nightly export", "scopes": "read", "expires_on": str(date.today() + timedelta(days=30))}),
+        ("API docs", "pm", "/api/v1/docs/", None),
     ]
     found += [(f"v1 gate {key} (PM)", "pm", f"/initiatives/{bench.slug}/gates/{key}/", None) for key in V1]
     found.append(("table import preview (problems, changes)", "pm", _pending_import(bench, people.pm), None))
@@ -140,7 +145,7 @@ def render_all(people: People, folder: Path) -> dict[str, str]:
             for _ in range(settings.AXES_FAILURE_LIMIT):
                 response = client.post(path, post)
         elif post:
-            files = {k: SimpleUploadedFile(v[0], v[1]) for k, v in post.items()}
+            files = {k: SimpleUploadedFile(v[0], v[1]) if isinstance(v, tuple) else v for k, v in post.items()}
             response = client.post(path, files)
         else:
             response = client.get(path)

@@ -27,6 +27,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import QueryDict
 
+from healthpm.api.models import ApiToken, IdempotencyRecord
 from healthpm.approvals.models import Signature
 from healthpm.audit.models import AuditEvent
 from healthpm.audit.services import verify_chain
@@ -117,6 +118,9 @@ def snapshot() -> dict[str, Any]:
         "review_times": ReviewTime.objects.values(),
         "pending_imports": PendingImport.objects.values("pk", "gate_id", "table_key", "sha256", "rows", "problems"),
         "audit": AuditEvent.objects.values("pk", "action", "hash", "actor_label", "object_repr", "before", "after"),
+        # Not last_used_at: every authenticated API request stamps it, refused or not.
+        "api_tokens": ApiToken.objects.values("pk", "owner_id", "name", "prefix", "scopes", "expires_at", "revoked_at"),
+        "idempotency": IdempotencyRecord.objects.values(),
     }
     return {name: list(qs.order_by("pk")) for name, qs in tables.items()}
 

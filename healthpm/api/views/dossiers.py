@@ -1,0 +1,59 @@
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from healthpm.core.downloads import attachment
+from healthpm.dossier.models import Dossier
+from healthpm.dossier.services import record_download
+
+from .. import fetch
+from ..serializers import DossierSerializer
+from .common import problems
+
+
+class DossierList(APIView):
+    @extend_schema(responses={200: DossierSerializer(many=True), **problems(404)})
+    def get(self, request, slug):
+        initiative = fetch.initiative(request, slug)
+        rows = []
+        for dossier in Dossier.objects.filter(initiative=initiative).order_by("-version"):
+            done = dossier.state == Dossier.State.DONE and bool(dossier.file)
+            rows.append({
+                "version": dossier.version, "kind": dossier.kind, "state": dossier.state, "sha256": dossier.sha256,
+                "size": dossier.size, "pages": dossier.pages, "created_at": dossier.created_at,
+                "finished_at": dossier.finished_at,
+                "download_url": reverse("api:dossier_download", args=[slug, dossier.version]) if done else None,
+            })
+        return Response(DossierSerializer(rows, many=True).data)
+
+
+class PdfRenderer(BaseRenderer):
+    """Lets a client ask for `Accept: application/pdf`; refusals still go out as problem+json."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data)
+
+
+class DossierDownload(APIView):
+    renderer_classes = [JSONRenderer, PdfRenderer]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY), **problems(404)})
+    def get(self, request, slug, version):
+        """The PDF, through the same access check and audit event as the web download."""
+        initiative = fetch.initiative(request, slug)
+        dossier = Dossier.objects.filter(initiative=initiative, version=version, state=Dossier.State.DONE).first()
+        if dossier is None or not dossier.file:
+            raise Http404("No such dossier version")
+        try:
+            handle = dossier.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("The stored file is missing") from None
+        record_download(dossier=dossier, by=request.user)
+        return attachment(handle, filename=dossier.download_name, content_type="application/pdf")
