@@ -8,7 +8,7 @@ re-run with live numbers); this module names no gate.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -75,6 +75,9 @@ def check_sample(plan: Plan, *, metric, period_start, period_end, value, subgrou
     if end < start:
         raise SampleRefused("period_end", f"period_end: {end.isoformat()} is before period_start {start.isoformat()}; "
                                           "the period ends on or after the day it starts.")
+    if end > timezone.localdate() + timedelta(days=1):  # a day's grace for a sender east of us
+        raise SampleRefused("period_end", f"period_end: {end.isoformat()} is in the future; send a period once it "
+                                          "has ended.")
     try:
         number = parse_number(value)
     except ThresholdError as exc:

@@ -132,6 +132,7 @@ def test_a_live_cost_within_the_threshold_does_not_breach(launched, record):
     ("metric", {"metric": " "}, "metric: give the metric's key"),
     ("period_end", {"period_start": "2026-11-03", "period_end": "2026-11-02"}, "is before period_start"),
     ("period_start", {"period_start": "yesterday"}, "“yesterday” is not a date"),
+    ("period_end", {"period_start": "2099-01-01", "period_end": "2099-01-07"}, "2099-01-07 is in the future"),
     ("value", {"value": "NaN"}, "not a finite number"),
     ("value", {"value": "Infinity"}, "not a finite number"),
     ("value", {"value": "thirty"}, "“thirty” is not a number"),
