@@ -169,7 +169,9 @@ def portfolio(request):
         "drill_gate": pf.fact_gate("drill_date"),
         "cell_legend": [*CELL.values(), NOT_IN_CHECKLIST],
         "grid": grid,
-        "post_launch": post_launch_summary(initiatives, today=today),
+        # The status counts above say whether anything is launched: without, the panel asks nothing.
+        "post_launch": post_launch_summary(initiatives, today=today, launched=dict(
+            (value, n) for value, _, n in summary["status_counts"]).get(Status.APPROVED, 0)),
         "page": page,
         "today": today,
     }

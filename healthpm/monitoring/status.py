@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from healthpm.approvals.models import Signature
 from healthpm.gates.definitions.base import WatchedMetric
-from healthpm.gates.models import Gate, GateDecision
+from healthpm.gates.models import GateDecision
 from healthpm.initiatives.models import Initiative, Status
 from healthpm.notifications.services import notify
 
@@ -105,21 +105,27 @@ class PostLaunch:
         return self.healthy + self.breach + self.stale
 
 
-def post_launch_summary(initiatives, *, today: date) -> PostLaunch:
+def post_launch_summary(initiatives, *, today: date, launched: int | None = None) -> PostLaunch:
     """Launched initiatives with an approved monitoring plan, each counted once: breach (paused),
-    else stale (a metric overdue), else healthy. A fixed number of queries whatever their number."""
-    launched = list(initiatives.filter(status=Status.APPROVED).order_by("title"))
+    else stale (a metric overdue), else healthy. Four queries whatever their number; none when
+    the caller already knows that `launched` (approved initiatives) is 0."""
+    if launched == 0:
+        return PostLaunch(paused=[], stale_list=[])
+    open_breach = Breach.objects.filter(initiative_id=OuterRef("pk"), cleared_at__isnull=True)
+    launched = list(initiatives.filter(status=Status.APPROVED).annotate(open_breach=Exists(open_breach))
+                    .order_by("title"))
     summary = PostLaunch(paused=[], stale_list=[])
     if not launched:
         return summary
     ids = [i.pk for i in launched]
     plan_keys = {i.pk: d.key for i in launched if (d := plan_definition(i)) is not None}
-    gates = {g.initiative_id: g.pk for g in Gate.objects.filter(initiative_id__in=ids).only("pk", "key", "initiative_id")
-             if plan_keys.get(g.initiative_id) == g.key}
     snapshots = {}
-    for gate_id, data in (GateDecision.objects.filter(gate_id__in=gates.values(), decision=GateDecision.Decision.APPROVED)
-                          .order_by("pk").values_list("gate_id", "data_snapshot")):
-        snapshots[gate_id] = data  # the latest approval wins
+    for initiative_id, key, data in (
+            GateDecision.objects.filter(gate__initiative_id__in=ids, gate__key__in=set(plan_keys.values()),
+                                        decision=GateDecision.Decision.APPROVED)
+            .order_by("pk").values_list("gate__initiative_id", "gate__key", "data_snapshot")):
+        if plan_keys.get(initiative_id) == key:
+            snapshots[initiative_id] = data  # the latest approval wins
     ends = {}
     for initiative_id, metric, last in (MetricSample.objects.filter(initiative_id__in=ids).values("initiative_id", "metric")
                                         .annotate(last=Max("period_end")).values_list("initiative_id", "metric", "last")):
@@ -129,13 +135,11 @@ def post_launch_summary(initiatives, *, today: date) -> PostLaunch:
                                                        voided_at__isnull=True)
                               .order_by("signed_at").values_list("initiative_id", "signed_at")):
         signed[initiative_id] = timezone.localdate(at)
-    with_open_breach = set(Breach.objects.filter(initiative_id__in=ids, cleared_at__isnull=True)
-                           .values_list("initiative_id", flat=True))
     for initiative in launched:
-        data = snapshots.get(gates.get(initiative.pk))
+        data = snapshots.get(initiative.pk)
         if data is None:
             continue
-        if initiative.paused_at is not None or initiative.pk in with_open_breach:
+        if initiative.paused_at is not None or initiative.open_breach:
             summary.breach += 1
             summary.paused.append(initiative)
             continue

@@ -138,3 +138,25 @@ def test_the_dashboard_counts_healthy_breached_and_stale(launched, record, pm, c
     assert 'id="post-launch-stale">◷ <strong>1</strong> stale' in page
     assert f'<a href="{url(paused)}">Sepsis watch, ward 7</a>' in page
     assert f'<a href="{url(stale)}">Sepsis watch, ward 9</a>: Alert volume per day' in page
+
+
+def test_the_post_launch_panel_asks_a_fixed_number_of_queries(launched, record, pm, compliance):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from healthpm.initiatives.models import Initiative
+    from healthpm.monitoring.status import post_launch_summary
+    from tests.factories import signed_initiative
+
+    def asked() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            post_launch_summary(Initiative.objects.all(), today=timezone.localdate())
+        return len(captured)
+
+    record("alert_volume", "20")
+    one = asked()
+    record("alert_volume", "61", initiative=signed_initiative(pm, compliance, checklist_version=2, title="Ward 7"))
+    assert asked() == one == 4
+    with CaptureQueriesContext(connection) as captured:
+        post_launch_summary(Initiative.objects.all(), today=timezone.localdate(), launched=0)
+    assert len(captured) == 0
