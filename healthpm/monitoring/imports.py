@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from healthpm.gates.imports import printable
+from healthpm.lib.hashing import digest
 from healthpm.lib.spreadsheet import Column, Refused, read_table
 
 from .plan import Plan
@@ -51,6 +52,9 @@ def read_samples(plan: Plan, data: bytes, filename: str) -> Read:
             text = str(exc).split(": ", 1)[-1]
             read.problems.append(printable(f"Row {row.number}, column {exc.field}: {text}"))
             continue
-        read.rows.append({"metric": checked.metric, "period_start": checked.period_start,
-                          "period_end": checked.period_end, "value": checked.value, "subgroup": checked.subgroup})
+        fields = {"metric": checked.metric, "period_start": checked.period_start, "period_end": checked.period_end,
+                  "value": checked.value, "subgroup": checked.subgroup}
+        # The same row uploaded again (a re-sent file) is the same sample: stored once.
+        key = "csv:" + digest({k: str(v) for k, v in fields.items()})
+        read.rows.append({**fields, "idempotency_key": key})
     return read

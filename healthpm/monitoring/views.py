@@ -48,9 +48,13 @@ def monitoring_page(request, slug):
                     messages.error(request, f"Nothing was stored: {len(problems)} problem(s) in “{upload.name}”. "
                                             "Fix them and upload the whole file again.")
                 else:
+                    before = MetricSample.objects.filter(initiative=initiative).count()
                     samples = metric_samples_import(initiative=initiative, by=request.user, rows=read.rows)
-                    paused = any(s.breaches.exists() for s in samples)
-                    messages.success(request, f"{len(samples)} sample(s) recorded from “{upload.name}”."
+                    new = MetricSample.objects.filter(initiative=initiative).count() - before
+                    paused = Breach.objects.filter(sample__in=samples).exists()
+                    messages.success(request, f"{new} sample(s) recorded from “{upload.name}”."
+                                     + (f" {len(samples) - new} row(s) were already recorded by an earlier upload "
+                                        "and were skipped." if len(samples) > new else "")
                                      + (" A value crossed the plan: the initiative is paused — review required."
                                         if paused else ""))
                     return redirect("monitoring:page", slug=initiative.slug)

@@ -160,3 +160,14 @@ def test_the_post_launch_panel_asks_a_fixed_number_of_queries(launched, record, 
     with CaptureQueriesContext(connection) as captured:
         post_launch_summary(Initiative.objects.all(), today=timezone.localdate(), launched=0)
     assert len(captured) == 0
+
+
+def test_uploading_the_same_file_twice_stores_its_samples_once(launched, login, pm):
+    body = f"metric,period_start,period_end,value\nalert_volume,{_days(1)},{_days(1)},20\n"
+    client = login(pm)
+    client.post(url(launched), {"file": csv_file(body)})
+    response = client.post(url(launched), {"file": csv_file(body)}, follow=True)
+
+    assert "0 sample(s) recorded" in response.content.decode()
+    assert "1 row(s) were already recorded" in response.content.decode()
+    assert MetricSample.objects.count() == 1
