@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from healthpm.lib.monitoring import PauseThreshold, breaches
+from healthpm.lib.monitoring import PauseThreshold, breaches, plain
 
 WIDTH, HEIGHT = 560, 190
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 34
@@ -76,8 +76,17 @@ class LineChart:
 
 
 def _fmt(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text if len(text) <= 10 else f"{float(value):.4g}"
+    return plain(value) if len(plain(value)) <= 10 else f"{float(value):.4g}"
+
+
+def _nice_step(span: Decimal) -> Decimal:
+    """A round tick step (1, 2 or 5 × a power of ten) giving about four intervals over `span`."""
+    raw = span / 4
+    power = Decimal(10) ** raw.adjusted()
+    for factor in (1, 2, 5, 10):
+        if power * factor >= raw:
+            return power * factor
+    return power * 10
 
 
 def line_chart(chart_id: str, title: str, samples: list[tuple[date, Decimal]], threshold: PauseThreshold | None,
@@ -89,7 +98,12 @@ def line_chart(chart_id: str, title: str, samples: list[tuple[date, Decimal]], t
     if low > 0 and low <= high / 2:
         low = Decimal(0)  # counts and rates read best from zero
     span = (high - low) or (abs(high) or Decimal(1))
-    low, high = low - span * Decimal("0.05"), high + span * Decimal("0.1")
+    step = _nice_step(span * Decimal("1.1"))
+    # Round the axis out to whole steps, so the ticks read 0, 20, 40 … rather than 14.4875.
+    low, high = (low / step).to_integral_value(rounding="ROUND_FLOOR") * step, \
+        (high / step).to_integral_value(rounding="ROUND_CEILING") * step
+    if high == low or high <= max(bounds, default=high):
+        high += step
     plot_h, plot_w = HEIGHT - TOP - BOTTOM, WIDTH - LEFT - RIGHT
 
     def y_of(value: Decimal) -> float:
@@ -105,7 +119,11 @@ def line_chart(chart_id: str, title: str, samples: list[tuple[date, Decimal]], t
     unit_text = f" {unit}" if unit else ""
     points = [Point(x_of(d), y_of(v), f"{d.isoformat()}: {_fmt(v)}{unit_text}",
                     bool(threshold and breaches(threshold, v))) for d, v in samples]
-    y_ticks = [Tick(y_of(v), _fmt(v)) for v in (low + (high - low) * Decimal(i) / 4 for i in range(5))]
+    ticks, tick = [], low
+    while tick <= high:
+        ticks.append(tick)
+        tick += step
+    y_ticks = [Tick(y_of(v), _fmt(v)) for v in ticks]
     x_ticks = [Tick(x_of(d), d.isoformat()) for d in dict.fromkeys(x for x in (first, last) if x)]
     threshold_text = f"pause {threshold.direction} {_fmt(threshold.value)}{unit_text}" if threshold else ""
     past = sum(p.breached for p in points)

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from healthpm.lib.monitoring import plain
+
 
 class MetricSample(models.Model):
     """One value of one metric over one period, as the API or a CSV upload sent it."""
@@ -36,7 +38,11 @@ class MetricSample(models.Model):
         permissions = [("record_metrics", "Can record live monitoring samples for any launched initiative")]
 
     def __str__(self) -> str:
-        return f"{self.metric} {self.value} ({self.period_start}–{self.period_end})"
+        return f"{self.metric} {self.value_text} ({self.period_start}–{self.period_end})"
+
+    @property
+    def value_text(self) -> str:
+        return plain(self.value)
 
 
 class Breach(models.Model):
@@ -69,6 +75,14 @@ class Breach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.metric} {self.observed}"
+
+    @property
+    def observed_text(self) -> str:
+        return plain(self.observed)
+
+    @property
+    def threshold_text(self) -> str:
+        return plain(self.threshold)
 
     @property
     def is_open(self) -> bool:

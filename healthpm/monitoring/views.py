@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from healthpm import access
 from healthpm.core.errors import WorkflowError
+from healthpm.lib.monitoring import plain
 from healthpm.lib.spreadsheet import Refused
 
 from .charts import line_chart
@@ -92,7 +93,7 @@ def _context(user, initiative, plan, form, problems) -> dict:
                 "breached": watched.key in open_metrics,
                 "chart": line_chart(f"metric-{i}", f"{watched.name} over time", series[watched.key],
                                     watched.threshold, watched.unit),
-                "latest": series[watched.key][-5:][::-1],
+                "latest": [(end, plain(value)) for end, value in series[watched.key][-5:][::-1]],
                 "subgroups": sorted(subgroups[watched.key]),
             })
     breaches = Breach.objects.filter(initiative=initiative).select_related("sample", "gate", "cleared_by")

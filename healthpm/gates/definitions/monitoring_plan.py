@@ -22,7 +22,7 @@ from django.utils.text import slugify
 
 from healthpm.accounts import roles
 from healthpm.lib.burden import Step
-from healthpm.lib.monitoring import ABOVE, BELOW, ThresholdError, breaches, headroom, parse_number, threshold_of
+from healthpm.lib.monitoring import ABOVE, BELOW, ThresholdError, breaches, headroom, parse_number, plain, threshold_of
 
 from .base import (EvaluationContext, Examples, Finding, GateDefinition, Item, Level, LiveBreach, Prefill, Table,
                    WatchedMetric, Working)
@@ -282,7 +282,7 @@ class MonitoringPlan(GateDefinition):
             found.append(LiveBreach(
                 kind="pause_threshold", metric=metric, direction=threshold.direction, limit=threshold.value,
                 observed=value,
-                working=f"{watched.name}: observed {value}{unit} {sign} pause threshold {threshold.value}{unit} "
+                working=f"{watched.name}: observed {plain(value)}{unit} {sign} pause threshold {threshold.value}{unit} "
                         f"(the plan pauses the model when it is {threshold.direction} {threshold.value}; "
                         f"expected {_number(watched.expected)}{unit})."))
         return found
