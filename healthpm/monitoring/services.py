@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from healthpm import access
@@ -29,7 +30,7 @@ from healthpm.notifications.services import notify
 
 from .models import Breach, MetricSample
 from .plan import Plan, approved_data, approved_plan, downtime_procedure, is_launched
-from .signals import metric_breached
+from .signals import initiative_unpaused, metric_breached
 
 # The sample's value column: 12 digits before the point, 6 after (MetricSample.value).
 MAX_ABS = Decimal(10) ** 12
@@ -246,8 +247,6 @@ def _tell(initiative: Initiative, plan: Plan, sample: MetricSample, breaches: li
 
 
 def monitoring_url(initiative: Initiative) -> str:
-    from django.urls import reverse
-
     return reverse("monitoring:page", args=[initiative.slug])
 
 
@@ -278,7 +277,5 @@ def breaches_clear(*, gate: Gate, initiative: Initiative, decision) -> list[Brea
         initiative.paused_at = None
         record("initiative_unpaused", actor=by, obj=locked, initiative=locked, before={"paused": True},
                after={"paused": False, "reason": reason})
-        from .signals import initiative_unpaused
-
         initiative_unpaused.send(sender=Initiative, initiative=locked, by=by)
     return open_breaches
