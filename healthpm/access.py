@@ -253,3 +253,22 @@ def can_export_dossier(user, initiative: Initiative) -> bool:
 def require_export_dossier(user, initiative: Initiative) -> None:
     if not can_export_dossier(user, initiative):
         raise PermissionDenied("Only the initiative's team, compliance and leadership generate dossiers.")
+
+
+# --- live monitoring after launch (issue 16) -----------------------------------------------
+def can_record_metrics(user, initiative: Initiative, *, owners=()) -> bool:
+    """Who may send a launched initiative's live numbers: the owner of the metric in the approved
+    monitoring plan (`owners`: their usernames), the initiative's team, compliance officers, or
+    a service account granted `monitoring.record_metrics` (the data team's jobs, via the API)."""
+    return user.is_authenticated and user.is_active and (
+        user.get_username() in set(owners)
+        or can_edit(user, initiative)
+        or roles.is_compliance(user)
+        or user.has_perm("monitoring.record_metrics")
+    )
+
+
+def require_record_metrics(user, initiative: Initiative, *, owners=()) -> None:
+    if not can_record_metrics(user, initiative, owners=owners):
+        raise PermissionDenied("Only the metric's owner in the monitoring plan, the initiative's team, compliance "
+                               "officers and authorised service accounts record monitoring samples.")

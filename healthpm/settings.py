@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "healthpm.dashboard",
     "healthpm.reviews",
     "healthpm.dossier",
+    "healthpm.monitoring",
     "healthpm.api",
     "rest_framework",
     "drf_spectacular",
@@ -331,6 +332,11 @@ CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "healthpm.notifications.tasks.send_daily_reminders",
         "schedule": crontab(hour=env_int("HEALTHPM_REMINDER_HOUR", 6), minute=0),
+    },
+    # Monitoring metrics whose cadence passed without a sample (healthpm/monitoring/status.py).
+    "stale-metric-reminders": {
+        "task": "healthpm.monitoring.tasks.send_stale_metric_reminders",
+        "schedule": crontab(hour=env_int("HEALTHPM_REMINDER_HOUR", 6), minute=10),
     },
     # Each compliance officer's digest of reviews past HEALTHPM_REVIEW_SLA_WORKING_DAYS (healthpm/reviews/reminders.py).
     "overdue-review-reminders": {

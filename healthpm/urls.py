@@ -25,6 +25,7 @@ urlpatterns = [
     path("initiatives/<slug:slug>/gates/", include("healthpm.gates.urls")),
     path("initiatives/<slug:slug>/gates/", include("healthpm.collaboration.urls")),
     path("initiatives/<slug:slug>/", include("healthpm.approvals.urls")),
+    path("initiatives/<slug:slug>/monitoring/", include("healthpm.monitoring.urls")),
     path("dashboard/", include("healthpm.dashboard.urls")),
     path("reviews/", include("healthpm.reviews.urls")),
     path("inbox/", include("healthpm.notifications.urls")),

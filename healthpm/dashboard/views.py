@@ -23,6 +23,7 @@ from healthpm.core import xlsx
 from healthpm.core.downloads import attachment
 from healthpm.gates.models import GateStatus
 from healthpm.initiatives.models import Initiative, Status
+from healthpm.monitoring.status import post_launch_summary
 
 from . import export
 from . import portfolio as pf
@@ -168,6 +169,9 @@ def portfolio(request):
         "drill_gate": pf.fact_gate("drill_date"),
         "cell_legend": [*CELL.values(), NOT_IN_CHECKLIST],
         "grid": grid,
+        # The status counts above say whether anything is launched: without, the panel asks nothing.
+        "post_launch": post_launch_summary(initiatives, today=today, launched=dict(
+            (value, n) for value, _, n in summary["status_counts"]).get(Status.APPROVED, 0)),
         "page": page,
         "today": today,
     }

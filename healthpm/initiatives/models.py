@@ -71,6 +71,10 @@ class Initiative(models.Model):
     collaborators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="collaborations")
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT, db_index=True)
     checklist_version = models.PositiveSmallIntegerField(default=1)
+    # Paused — review required (issue 16): a live metric crossed what a gate approved. Not a
+    # status: the launch decision stands and keeps the initiative locked; the pause is lifted
+    # when compliance approves every re-opened gate again (healthpm.monitoring).
+    paused_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,6 +88,10 @@ class Initiative(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("initiatives:overview", args=[self.slug])
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
 
     @property
     def is_locked(self) -> bool:

@@ -102,6 +102,12 @@ def breaches(threshold: PauseThreshold, value: Any) -> bool:
     return number > threshold.value if threshold.direction == ABOVE else number < threshold.value
 
 
+def plain(number: Decimal) -> str:
+    """A stored decimal as people write it: 61.000000 → "61", 0.300000 → "0.3", 1E+1 → "10"."""
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def headroom(threshold: PauseThreshold, expected: Any) -> Decimal:
     """How far the expected value sits on the safe side of the threshold (negative: it breaches)."""
     number = parse_number(expected)

@@ -246,6 +246,15 @@ approvals:reopen@review            GET     login  method    method    method    
 approvals:reopen@review            POST    login  forbidden forbidden forbidden ok        forbidden forbidden forbidden hidden
 approvals:reopen@approved          GET     login  method    method    method    method    method    method    method    method
 approvals:reopen@approved          POST    login  forbidden forbidden forbidden ok        forbidden forbidden forbidden hidden
+# Monitoring after launch (issue 16): whoever sees the initiative sees the page; the team, compliance
+# and authorised service accounts (the superuser holds every permission) upload samples: an empty
+# upload comes back with its error. Leadership and other teams read only.
+monitoring:page@draft              GET     login  ok        ok        hidden    ok        ok        ok        ok        hidden
+monitoring:page@draft              POST    login  bad       bad       hidden    bad       bad       forbidden bad       hidden
+monitoring:page@review             GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+monitoring:page@review             POST    login  bad       bad       forbidden bad       bad       forbidden bad       hidden
+monitoring:page@approved           GET     login  ok        ok        ok        ok        ok        ok        ok        hidden
+monitoring:page@approved           POST    login  bad       bad       forbidden bad       bad       forbidden bad       hidden
 
 # Dashboard: leadership, compliance and the administrator.
 dashboard:portfolio                GET     login  forbidden forbidden forbidden ok        ok        ok        ok        forbidden

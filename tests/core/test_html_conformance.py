@@ -26,6 +26,7 @@ from tests.browser.conftest import in_ci
 from tests.browser.test_accessibility import (LATEST, People, latest_workbench, ready, under_review, with_dossiers,
                                               workbench)
 from healthpm.collaboration.services import comment_edit, comment_post, gate_assign
+from tests.browser.test_monitoring_page import _paused_with_history
 from tests.factories import InitiativeFactory, UserFactory, gate_of
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +95,13 @@ def pages(people: People) -> list[tuple[str, str, str | None, dict | None]]:
          {"name": "nightly export", "scopes": "read", "expires_on": str(date.today() + timedelta(days=30))}),
         ("API docs", "pm", "/api/v1/docs/", None),
     ]
+    # A launched initiative paused by a breach: the monitoring page, its upload refusing a bad row,
+    # and the dashboard's post-launch panel listing it.
+    monitored = f"/initiatives/{_paused_with_history(people.pm, people.compliance).slug}/monitoring/"
+    found += [("monitoring (PM)", "pm", monitored, None),
+              ("monitoring upload with a bad row", "pm", monitored,
+               {"file": ("samples.csv", b"metric,period_start,period_end,value\nheart_rate,2026-01-01,2026-01-01,1\n")}),
+              ("monitoring (leader)", "leader", monitored, None)]
     found += [(f"v1 gate {key} (PM)", "pm", f"/initiatives/{bench.slug}/gates/{key}/", None) for key in V1]
     found.append(("table import preview (problems, changes)", "pm", _pending_import(bench, people.pm), None))
     found += [(f"v1 gate {key} (compliance, decide form)", "compliance",
@@ -149,7 +157,7 @@ def render_all(people: People, folder: Path) -> dict[str, str]:
             response = client.post(path, files)
         else:
             response = client.get(path)
-        assert response.status_code in (200, 403, 404, 429), f"{name} ({path}) answered {response.status_code}"
+        assert response.status_code in (200, 400, 403, 404, 429), f"{name} ({path}) answered {response.status_code}"
         assert response["Content-Type"].startswith("text/html"), f"{name} ({path}) is not HTML"
         file = folder / f"page-{n:03d}.html"
         file.write_bytes(response.content)

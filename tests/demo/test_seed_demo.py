@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: users for every role, initiatives in every state, idempotent."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -30,6 +31,7 @@ EXPECTED_STATUS = {
     "derm-referral-triage": "in_review",
     "hf-readmission-risk": "ready",
     "sepsis-riverside-rollout": "approved",
+    "sepsis-northgate-rollout": "approved",
     "sepsis-geriatric-wards": "in_review",
     "deterioration-pay-per-alert": "in_review",
 }
@@ -137,7 +139,8 @@ def test_the_v1_stories_stay_on_v1_and_the_v2_ones_show_their_blockers(db, monke
     seed()
     versions = dict(Initiative.objects.values_list("slug", "checklist_version"))
     assert {slug for slug, v in versions.items() if v == 2} == {
-        "sepsis-riverside-rollout", "sepsis-geriatric-wards", "deterioration-pay-per-alert"}
+        "sepsis-riverside-rollout", "sepsis-northgate-rollout", "sepsis-geriatric-wards",
+        "deterioration-pay-per-alert"}
     ctx = context()
     riverside = Initiative.objects.get(slug="sepsis-riverside-rollout")
     assert riverside.gates.count() == 11 and set(riverside.gates.values_list("status", flat=True)) == {"approved"}
@@ -148,6 +151,29 @@ def test_the_v1_stories_stay_on_v1_and_the_v2_ones_show_their_blockers(db, monke
     assert any("harm engine" in b for b in engine.blockers(ctx))
     owners = {m["owner"] for m in Gate.objects.get(initiative=riverside, key="monitoring-plan").data["metrics"]}
     assert owners == {"pm"}
+
+
+def test_the_launched_v2_stories_show_every_monitoring_state(db, monkeypatch):
+    from django.utils import timezone
+
+    from healthpm.monitoring.models import Breach, MetricSample
+    from healthpm.monitoring.status import post_launch_summary
+
+    monkeypatch.delenv("HEALTHPM_DEMO_PASSWORD", raising=False)
+    seed()
+    riverside = Initiative.objects.get(slug="sepsis-riverside-rollout")
+    northgate = Initiative.objects.get(slug="sepsis-northgate-rollout")
+    volumes = MetricSample.objects.filter(initiative=riverside, metric="alert_volume")
+    assert volumes.count() == 21 and max(volumes.values_list("value", flat=True)) < 30
+    assert not riverside.is_paused and not Breach.objects.filter(initiative=riverside).exists()
+    # Day 6 of Northgate's week (34 alerts) crossed the pause threshold and the false-positive cost.
+    assert northgate.is_paused and northgate.status == "approved"
+    breaches = Breach.objects.filter(initiative=northgate)
+    assert set(breaches.values_list("kind", "gate__key")) == {("pause_threshold", "monitoring-plan"),
+                                                              ("fp_cost", "false-positive-cost")}
+    assert {b.observed for b in breaches} == {34, Decimal("5184.66")}
+    summary = post_launch_summary(Initiative.objects.all(), today=timezone.localdate())
+    assert (summary.healthy, summary.breach) == (1, 1) and summary.paused == [northgate]
 
 
 def test_it_refuses_to_sign_with_a_password_the_existing_officer_does_not_have(db, monkeypatch):

@@ -41,6 +41,15 @@ def monitoring(owner: str, owner_name: str) -> dict:
     }
 
 
+def daily(metric: str, values: list, *, last_ago: int = 1) -> list[tuple]:
+    """One sample a day, the last for the day `last_ago` days ago: (metric, ends days ago, days long, value)."""
+    return [(metric, last_ago + len(values) - 1 - i, 1, str(v)) for i, v in enumerate(values)]
+
+
+def weekly(metric: str, values: list, *, last_ago: int = 1) -> list[tuple]:
+    return [(metric, last_ago + 7 * (len(values) - 1 - i), 7, str(v)) for i, v in enumerate(values)]
+
+
 def _site(slug: str, title: str, summary: str, use: str) -> dict:
     """The v1 sepsis story's six gates (same model, same evidence) at another site."""
     return {
@@ -82,6 +91,40 @@ COMMUNITY["final"] = {
     "statement": "All eleven gates of checklist v2 approved. Launch approved for Riverside's medical wards and ICU; "
                  "the monitoring plan's pause thresholds apply from day one.",
 }
+
+# Live monitoring after launch (issue 16): three weeks of daily alert volumes under the plan's
+# pause threshold (30 a day), weekly PPV and overrides, a monthly drift check: every metric healthy.
+COMMUNITY["monitoring"] = [
+    *daily("alert_volume", [12, 15, 14, 11, 16, 13, 14, 17, 15, 12, 13, 18, 16, 14, 12, 15, 19, 14, 13, 16, 15]),
+    *weekly("ppv", ["0.33", "0.30", "0.31"]),
+    *weekly("override_rate", [36, 33, 34]),
+    ("input_drift_psi", 3, 30, "0.04"),
+]
+
+# --- 1b. the same launch at Northgate, paused: day 6 of its first week crossed the threshold ------
+NORTHGATE = _site(
+    "sepsis-northgate-rollout", "Sepsis early warning — Northgate General rollout",
+    "The cleared Northbeam Vigil sepsis score at Northgate General's two medical wards, launched under checklist "
+    "v2 with the same monitoring plan as Riverside. In its first week a flu surge pushed alerts to 34 a day.",
+    "Prompts a bedside reassessment by the rapid-response team for adults on Northgate's medical wards. "
+    "It does not diagnose sepsis or order treatment. Not for patients under 18, obstetrics or comfort care.",
+)
+NORTHGATE["gates"].update({
+    CLINICAL: COMMUNITY["gates"][CLINICAL],
+    MONITORING: {"data": monitoring("pm2", "Marcus Oyelaran"),
+                 "flow": [submit(), approve("compliance", "Volume, PPV, overrides and drift each pause the model.")]},
+    TRANSPARENCY: COMMUNITY["gates"][TRANSPARENCY],
+})
+NORTHGATE["final"] = {
+    "by": "compliance", "meaning": "approved",
+    "statement": "All eleven gates of checklist v2 approved. Launch approved for Northgate's medical wards; the "
+                 "monitoring plan's pause thresholds apply from day one.",
+}
+# 34 alerts on day 6 is above the pause threshold of 30, and at the approved PPV of 0.31 it costs
+# 34 × 0.69 × 6.5 min × 30 days = 4,574.7 min = 76.2 h × $68 = $5,184.66 a month, over $5,000: the
+# monitoring plan and the false-positive cost gates are both re-opened.
+NORTHGATE["monitoring"] = [*weekly("ppv", ["0.31"], last_ago=8),
+                           *daily("alert_volume", [13, 15, 14, 17, 16, 34, 19])]
 
 # --- 2. blocked on a subgroup gap: the 75+ band catches half the sepsis cases -----------------
 GERIATRIC = _site(

@@ -14,8 +14,11 @@ preview, in the PDF and in a Celery worker.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
+
+from healthpm.lib.monitoring import PauseThreshold
 
 
 class UnknownGate(LookupError):
@@ -135,6 +138,36 @@ class Examples:
     blocking: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class WatchedMetric:
+    """A metric a gate's approved answers say is watched after launch (`watched_metrics`)."""
+
+    key: str  # what samples name it by ("alert_volume"; "other" rows by their slugified name)
+    name: str
+    owner: str  # username of who watches it and acts on it
+    owner_name: str
+    cadence: str  # "daily", "weekly" or "monthly"
+    unit: str = ""
+    expected: Decimal | None = None
+    threshold: PauseThreshold | None = None
+
+
+@dataclass(frozen=True)
+class LiveBreach:
+    """A live number past what a gate approved (`live_breaches`): the gate is re-opened for review.
+
+    `kind` says which rule ("pause_threshold", "fp_cost"); `direction` and `limit` are the
+    approved threshold, `observed` the live value compared with it, `working` the arithmetic.
+    """
+
+    kind: str
+    metric: str
+    direction: str
+    limit: Decimal
+    observed: Decimal
+    working: str
+
+
 # The facts a gate may contribute to the portfolio dashboard (`portfolio_facts`), which
 # keeps them as columns of `healthpm.dashboard.models.PortfolioFacts` (BaaFact for "baas").
 PORTFOLIO_FACTS = {
@@ -232,6 +265,22 @@ class GateDefinition:
         """Answers for this gate's main form taken from the other gates' saved data (by key),
         offered where this gate has saved nothing yet; the page says where each came from."""
         return {}
+
+    def watched_metrics(self, data: dict[str, Any]) -> list[WatchedMetric]:
+        """The metrics these (approved) answers say are watched after launch, with owner, cadence
+        and pause threshold. Live monitoring accepts samples only for these."""
+        return []
+
+    def live_breaches(self, data: dict[str, Any], *, metric: str, value: Decimal,
+                      latest: Mapping[str, Decimal], ctx: EvaluationContext) -> list[LiveBreach]:
+        """What a live sample breaks in these approved answers. `metric` and `value` are the sample
+        just recorded; `latest` the latest whole-population value of each metric (the sample's
+        included; empty for a subgroup's sample). Each breach re-opens this gate for review."""
+        return []
+
+    def downtime_procedure(self, data: dict[str, Any]) -> str:
+        """The fallback staff follow while the model is paused, in one paragraph ("" for none)."""
+        return ""
 
     def exception_basis(self, key: str, data: dict[str, Any]) -> dict[str, Any]:
         """The answers an officer's exception under `key` excuses; the rule drops it once they change."""

@@ -12,8 +12,9 @@ from django import forms
 from django.conf import settings
 
 from healthpm.lib.burden import BurdenInputs, BurdenResult, burden, exceeds, format_money, passing_targets
+from healthpm.lib.monitoring import ABOVE
 
-from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Working
+from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, LiveBreach, Working
 from .forms_base import DataForm, GateForm, source_floor_error, with_choose
 
 MODES = [
@@ -223,6 +224,30 @@ class FalsePositiveCost(GateDefinition):
     def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:
         result = compute(data)
         return {"fp_cost_per_month": result.cost_per_month if result is not None else None}
+
+    def live_breaches(self, data: dict[str, Any], *, metric: str, value: Decimal, latest, ctx: EvaluationContext
+                      ) -> list[LiveBreach]:
+        """Re-run the burden math with the live alert volume and PPV (the latest whole-population
+        sample of each; the approved figure where none has arrived yet) and the approved rest."""
+        from .monitoring_plan import ALERT_VOLUME, PPV  # the metric codes the monitoring plan watches
+
+        if metric not in (ALERT_VOLUME, PPV) or not latest or compute(data) is None:
+            return []
+        approved = compute(data)
+        live = {**data, "mode": "measured",
+                "alerts_per_day": float(latest.get(ALERT_VOLUME, approved.alerts_per_day)),
+                "ppv": float(latest.get(PPV, approved.ppv))}
+        result = compute(live)
+        limit = threshold(ctx)
+        if result is None or not exceeds(result, limit):
+            return []
+        lines = [f"{step.label}: {step.formula} = {step.substituted} = {step.shown} {step.unit}".rstrip()
+                 for step in result.steps]
+        working = (f"Live false-positive cost: {format_money(result.cost_per_month)} a month, over the "
+                   f"{format_money(limit)} threshold (approved: {format_money(approved.cost_per_month)}). "
+                   + " · ".join(lines))
+        return [LiveBreach(kind="fp_cost", metric=metric, direction=ABOVE, limit=limit,
+                           observed=result.cost_per_month, working=working)]
 
     def examples(self, ctx: EvaluationContext) -> Examples:
         # 10 alerts/day at PPV 0.5 → 5 false alerts × 5 min × 30 days = 750 min = $750/month at $60/h.

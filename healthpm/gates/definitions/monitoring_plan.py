@@ -14,14 +14,18 @@ expected value.
 
 from typing import Any
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import slugify
 
 from healthpm.accounts import roles
 from healthpm.lib.burden import Step
-from healthpm.lib.monitoring import ABOVE, BELOW, ThresholdError, headroom, parse_number, threshold_of
+from healthpm.lib.monitoring import ABOVE, BELOW, ThresholdError, breaches, headroom, parse_number, plain, threshold_of
 
-from .base import EvaluationContext, Examples, Finding, GateDefinition, Item, Level, Prefill, Table, Working
+from .base import (EvaluationContext, Examples, Finding, GateDefinition, Item, Level, LiveBreach, Prefill, Table,
+                   WatchedMetric, Working)
 from .forms_base import DataForm, GateForm, RowForm, RowTable, yes_no_field
 
 OTHER = "other"
@@ -56,6 +60,12 @@ def owner_choices() -> list[tuple[str, str]]:
 
 def metric_name(row: dict[str, Any]) -> str:
     return (row.get("name") or "").strip() or _METRIC_LABELS.get(row.get("metric"), "?")
+
+
+def metric_key(row: dict[str, Any]) -> str:
+    """What live samples name a row by: its metric code, or for “Other” its slugified name."""
+    code = row.get("metric") or ""
+    return f"other-{slugify(row.get('name') or '')}" if code == OTHER else code
 
 
 def _number(value: Any) -> str:
@@ -244,6 +254,38 @@ class MonitoringPlan(GateDefinition):
 
     def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:
         return {"pause_thresholds": self._pause_count(data)}
+
+    def watched_metrics(self, data: dict[str, Any]) -> list[WatchedMetric]:
+        watched = []
+        for row in data.get("metrics") or []:
+            if not row.get("metric"):
+                continue
+            try:
+                expected = parse_number(row.get("expected"))
+            except ThresholdError:
+                expected = None
+            watched.append(WatchedMetric(
+                key=metric_key(row), name=metric_name(row), owner=row.get("owner") or "",
+                owner_name=row.get("owner_name") or row.get("owner") or "", cadence=row.get("cadence") or "",
+                unit=row.get("unit") or "", expected=expected, threshold=_threshold(row)))
+        return watched
+
+    def live_breaches(self, data: dict[str, Any], *, metric: str, value: Decimal, latest, ctx: EvaluationContext
+                      ) -> list[LiveBreach]:
+        found = []
+        for watched in self.watched_metrics(data):
+            threshold = watched.threshold
+            if watched.key != metric or threshold is None or not breaches(threshold, value):
+                continue
+            sign = ">" if threshold.direction == ABOVE else "<"
+            unit = f" {watched.unit}" if watched.unit else ""
+            found.append(LiveBreach(
+                kind="pause_threshold", metric=metric, direction=threshold.direction, limit=threshold.value,
+                observed=value,
+                working=f"{watched.name}: observed {plain(value)}{unit} {sign} pause threshold {threshold.value}{unit} "
+                        f"(the plan pauses the model when it is {threshold.direction} {threshold.value}; "
+                        f"expected {_number(watched.expected)}{unit})."))
+        return found
 
     def prefill(self, others, ctx: EvaluationContext) -> dict[str, Prefill]:
         fallback = others.get("paper-fallback") or {}

@@ -120,6 +120,18 @@ class PaperFallback(GateDefinition):
     def portfolio_facts(self, data: dict[str, Any], ctx: EvaluationContext) -> dict[str, Any]:
         return {"drill_date": _drill(data), "drill_failed": data.get("drill_outcome") == "failed"}
 
+    def downtime_procedure(self, data: dict[str, Any]) -> str:
+        owner = (data.get("procedure_owner") or "").strip()
+        if not owner:
+            return ""
+        drill = _drill(data)
+        text = f"the downtime procedure owned by {owner}"
+        if data.get("notification_path"):
+            text += f"; staff learn the system is down by: {data['notification_path'].strip()}"
+        if drill:
+            text += f"; last drilled {drill.isoformat()} ({dict(OUTCOMES).get(data.get('drill_outcome'), '?').lower()})"
+        return text + "."
+
     def deadlines(self, data: dict[str, Any], ctx: EvaluationContext) -> list[Deadline]:
         drill = _drill(data)
         if drill is None:

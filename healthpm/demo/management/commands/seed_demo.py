@@ -33,6 +33,7 @@ from healthpm.gates.models import Evidence, Gate, SourceSystem
 from healthpm.gates.services import Upload, evidence_add, gate_decide, gate_save_data, gate_submit
 from healthpm.initiatives.models import Initiative
 from healthpm.initiatives.services import initiative_create
+from healthpm.monitoring.services import metric_sample_record
 from healthpm.notifications.models import Notification
 
 CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
@@ -213,8 +214,19 @@ class Command(BaseCommand):
             signer = users[final["by"]]
             initiative_sign(initiative=initiative, by=signer, password=password,
                             meaning=final["meaning"], statement=final["statement"], otp_code=self.demo_code(signer))
+        self.play_monitoring(initiative, spec, users)
         initiative.refresh_from_db()
         return initiative
+
+    @staticmethod
+    def play_monitoring(initiative: Initiative, spec: dict, users: dict) -> None:
+        """Live samples after launch, oldest first, sent by the owner as the data team's job would."""
+        today = timezone.localdate()
+        for metric, ends_ago, days, value in sorted(spec.get("monitoring", ()), key=lambda s: -s[1]):
+            end = today - timedelta(days=ends_ago)
+            metric_sample_record(initiative=initiative, by=users[spec["owner"]], metric=metric,
+                                 period_start=end - timedelta(days=days - 1), period_end=end, value=value,
+                                 idempotency_key=f"demo:{metric}:{end.isoformat()}", source="api")
 
     def play_untold(self, initiative: Initiative, spec: dict, users: dict) -> None:
         """The gates of the initiative's checklist its story does not mention (a gate added

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "monitoring"
+urlpatterns = [
+    path("", views.monitoring_page, name="page"),
+]
