@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import docs
-from .views import dossiers, evidence, gates, initiatives
+from .views import dossiers, evidence, gates, initiatives, metrics
 
 app_name = "api"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("initiatives/<slug:slug>/", initiatives.InitiativeDetail.as_view(), name="initiative"),
     path("initiatives/<slug:slug>/gates/<slug:key>/", gates.GateDetail.as_view(), name="gate"),
     path("initiatives/<slug:slug>/gates/<slug:key>/evidence/", evidence.EvidenceUpload.as_view(), name="evidence"),
+    path("initiatives/<slug:slug>/metrics/", metrics.MetricSamples.as_view(), name="metrics"),
     path("initiatives/<slug:slug>/dossiers/", dossiers.DossierList.as_view(), name="dossiers"),
     path("initiatives/<slug:slug>/dossiers/<int:version>/download/", dossiers.DossierDownload.as_view(),
          name="dossier_download"),

@@ -314,6 +314,12 @@ api:gate@review                    GET     unauth unauth    unauth    unauth    
 api:gate@review                    POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
 api:gate@approved                  GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
 api:gate@approved                  POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:metrics@draft                  GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:metrics@draft                  POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:metrics@review                 GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:metrics@review                 POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:metrics@approved               GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:metrics@approved               POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
 api:evidence@draft                 GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
 api:evidence@draft                 POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
 api:evidence@review                GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
