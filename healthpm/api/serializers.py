@@ -59,6 +59,8 @@ class InitiativeSerializer(serializers.Serializer):
     owner = _person()
     checklist_version = serializers.IntegerField()
     updated_at = serializers.DateTimeField()
+    paused_at = serializers.DateTimeField(
+        allow_null=True, help_text="Set while a live monitoring breach waits for review (paused — review required).")
 
 
 class InitiativeDetailSerializer(InitiativeSerializer):

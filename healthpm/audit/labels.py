@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "mfa_recovery_code_used": "Recovery code used",
     "mfa_recovery_codes_renewed": "New recovery codes made",
     "mfa_reset": "Two-factor sign-in reset by an administrator",
+    "permission_granted": "Permission granted",
     "roles_granted": "Roles granted",
     "roles_revoked": "Roles revoked",
     "admin_added": "Administrator added a record",
