@@ -1,7 +1,7 @@
 import logging
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,10 +30,13 @@ class DatabaseErrorMiddleware:
             return None
         log.error("%s %s: nothing saved, database error", request.method, request.path, exc_info=exception)
         unreachable = isinstance(exception, (OperationalError, InterfaceError))
-        context = {
-            "reason": "the database did not answer" if unreachable else "the database refused the change",
-            "back": _back(request),
-        }
+        reason = "the database did not answer" if unreachable else "the database refused the change"
+        if request.path.startswith("/api/"):
+            # An API client reads RFC 9457 problem details, not a page; it may retry the same request.
+            return JsonResponse({"type": "about:blank", "title": "Service unavailable", "status": 503,
+                                 "detail": f"Nothing was saved: {reason}. Send the same request again in a moment."},
+                                status=503, content_type="application/problem+json", headers={"Retry-After": "30"})
+        context = {"reason": reason, "back": _back(request)}
         try:
             html = render_to_string("503.html", context, request=request)
         except Exception:  # the menu (user, roles) needs the database too: show the page without it

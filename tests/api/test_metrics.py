@@ -83,3 +83,17 @@ def test_a_bad_sample_names_the_field_and_stores_nothing(launched, data_job):
                                         content_type="application/json"), 400)
     assert body["errors"][0]["field"] == "metric"
     assert not MetricSample.objects.exists()
+
+
+def test_a_database_failure_answers_problem_json_503_and_stores_nothing(launched, data_job):
+    from tests.core.test_faults import database_fails
+
+    day = timezone.localdate().isoformat()
+    with database_fails("insert into monitoring_metricsample") as failed:
+        response = data_job.post(f"/api/v1/initiatives/{launched.slug}/metrics/",
+                                 {"metric": "alert_volume", "period_start": day, "period_end": day, "value": "20"},
+                                 content_type="application/json")
+    assert failed
+    body = assert_problem(response, 503)
+    assert "Nothing was saved" in body["detail"] and response["Retry-After"] == "30"
+    assert not MetricSample.objects.exists()
