@@ -419,9 +419,12 @@ SPECTACULAR_SETTINGS = {
 }
 # The longest an API token may live; every token has an expiry.
 HEALTHPM_API_TOKEN_MAX_DAYS = env_int("HEALTHPM_API_TOKEN_MAX_DAYS", 365)
-# Requests a minute per token, then 429 with Retry-After. Counted in the default cache
-# (per process unless CACHES points at a shared one).
+# Requests a minute per token, then 429 with Retry-After. Counted in the default cache:
+# shared by every process with CACHE_URL (Redis), per process without it.
 HEALTHPM_API_RATE_PER_MINUTE = env_int("HEALTHPM_API_RATE_PER_MINUTE", 120)
+if env_str("CACHE_URL"):
+    # Shared by all web processes: the API's rate limit and the identity provider's discovery.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL")}}
 
 # --- Dossier signing (SPEC §6): the deployment's PKCS#12 certificate and its passphrase ----
 HEALTHPM_SIGNING_P12 = Path(os.environ.get("HEALTHPM_SIGNING_P12", VAR_DIR / "signing" / "healthpm-signing.p12"))
