@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "dossier_verified": "Dossier verified",
     "model_card_downloaded": "Model card downloaded",
     "signature_refused": "Signature refused (re-authentication failed)",
+    "webhook_test_sent": "Webhook test event sent",
+    "webhook_retried": "Webhook delivery retried",
     "login": "Signed in",
     "logout": "Signed out",
     "login_failed": "Sign-in failed",
