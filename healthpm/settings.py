@@ -395,9 +395,19 @@ HEALTHPM_SIGNING_PASSPHRASE = env_str("HEALTHPM_SIGNING_PASSPHRASE") or ("health
 HEALTHPM_DOSSIER_TIME_LIMIT = env_int("HEALTHPM_DOSSIER_TIME_LIMIT", 180)
 
 # Outgoing webhooks (healthpm/webhooks). The Fernet key that encrypts the endpoints' signing
-# secrets: required once an endpoint is added or sent to with DEBUG off; derived from SECRET_KEY
-# in the demo (healthpm/webhooks/crypto.py). Comma-separated keys rotate: the first encrypts.
+# secrets: with DEBUG off, required once an endpoint is added or sent to (healthpm/webhooks/crypto.py);
+# derived from SECRET_KEY in the demo. Comma-separated keys rotate: the first encrypts.
 HEALTHPM_WEBHOOK_KEY = env_str("HEALTHPM_WEBHOOK_KEY")
+if not HEALTHPM_WEBHOOK_KEY and DEBUG:
+    # Like the signing passphrase: only the demo derives its key (HKDF from SECRET_KEY).
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    HEALTHPM_WEBHOOK_KEY = base64.urlsafe_b64encode(HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"healthpm webhook secrets",
+    ).derive(SECRET_KEY.encode())).decode()
 # Seconds to wait for a receiver's answer.
 HEALTHPM_WEBHOOK_TIMEOUT = env_int("HEALTHPM_WEBHOOK_TIMEOUT", 10)
 # Plain http and loopback targets (127.0.0.1, localhost, ::1): tests' local receivers only.

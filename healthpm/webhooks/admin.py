@@ -13,6 +13,8 @@ from .models import EVENTS, WebhookDelivery, WebhookEndpoint
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https",
+                         help_text="https:// address that receives the POSTs.")
     events = forms.MultipleChoiceField(
         choices=[(key, f"{key} — {label}") for key, label in EVENTS.items()],
         widget=forms.CheckboxSelectMultiple, help_text="The events this endpoint receives.")
