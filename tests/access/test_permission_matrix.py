@@ -326,6 +326,10 @@ ADMIN_MODELS = {
     "audit.auditevent": READ_ONLY,
     "initiatives.initiative": READ_ONLY,
     "accounts.ssoidentity": READ_ONLY,
+    # Outgoing webhooks: endpoints are managed; the delivery log is read-only (its "Retry now"
+    # is a changelist action, a POST the administrator may make).
+    "webhooks.webhookendpoint": MANAGE,
+    "webhooks.webhookdelivery": READ_ONLY,
 }
 # The pages every ModelAdmin has ("redirect" is the unnamed <object_id>/ → change/ pattern),
 # plus the user admin's password form.
