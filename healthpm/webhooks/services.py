@@ -51,9 +51,11 @@ import secrets
 from datetime import timedelta
 
 import requests
+from cryptography.fernet import InvalidToken
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
@@ -145,7 +147,7 @@ def retry_now(deliveries, *, by) -> int:
     return count
 
 
-def due() -> "models.QuerySet[WebhookDelivery]":  # noqa: F821
+def due() -> QuerySet:
     now = timezone.now()
     return WebhookDelivery.objects.filter(
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - lease()),
@@ -180,7 +182,10 @@ def deliver(delivery_id: int) -> bool | None:
     if problem:
         error = f"Not sent: {problem}"
     else:
-        status, error = _post(endpoint, row)
+        try:
+            status, error = _post(endpoint, row)
+        except (InvalidToken, ImproperlyConfigured) as exc:  # the key changed or is missing: say so in the log
+            error = f"Not sent: the endpoint's secret cannot be decrypted with HEALTHPM_WEBHOOK_KEY ({exc!r})."
     return _finish(row, status, error)
 
 

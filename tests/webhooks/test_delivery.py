@@ -148,3 +148,15 @@ def test_a_rolled_back_change_emits_nothing(make_endpoint, receiver):
 def test_an_unknown_event_type_is_refused():
     with pytest.raises(ValueError, match="monitoring.breach"):
         services.emit("monitoring.breached", {})
+
+
+def test_a_secret_the_key_cannot_read_is_recorded_not_crashed(settings, receiver, make_endpoint):
+    from cryptography.fernet import Fernet
+
+    box = receiver(200)
+    make_endpoint(box.url, ["webhook.test"])
+    settings.HEALTHPM_WEBHOOK_KEY = Fernet.generate_key().decode()  # the key was replaced, not rotated
+    delivery, = services.emit("webhook.test", {})
+    assert services.deliver(delivery.pk) is False
+    delivery.refresh_from_db()
+    assert box.received == [] and "HEALTHPM_WEBHOOK_KEY" in delivery.last_error and delivery.claimed_at is None
