@@ -160,3 +160,11 @@ def test_a_secret_the_key_cannot_read_is_recorded_not_crashed(settings, receiver
     assert services.deliver(delivery.pk) is False
     delivery.refresh_from_db()
     assert box.received == [] and "HEALTHPM_WEBHOOK_KEY" in delivery.last_error and delivery.claimed_at is None
+
+
+def test_the_sweeper_runs_every_minute(settings):
+    from celery import current_app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["send-due-webhooks"]
+    assert entry["schedule"] == 60.0
+    assert current_app.tasks[entry["task"]] is send_due_webhooks
