@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "healthpm.webhooks",
     "healthpm.demo",
 ]
 
@@ -344,6 +345,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env_int("HEALTHPM_REMINDER_HOUR", 6), minute=5),
     },
     # Import previews of a gate's table nobody confirmed within a day (each holds the uploaded file).
+    # Webhook deliveries a broker outage left pending, and retries whose backoff has passed.
+    "send-due-webhooks": {
+        "task": "healthpm.webhooks.tasks.send_due_webhooks",
+        "schedule": 60.0,
+    },
     "discard-abandoned-imports": {
         "task": "healthpm.gates.tasks.discard_abandoned_imports",
         "schedule": crontab(hour=env_int("HEALTHPM_REMINDER_HOUR", 6), minute=10),
@@ -431,6 +437,27 @@ HEALTHPM_SIGNING_P12 = Path(os.environ.get("HEALTHPM_SIGNING_P12", VAR_DIR / "si
 # The constant only ever protects the demo's self-signed certificate (DEBUG); production sets its own.
 HEALTHPM_SIGNING_PASSPHRASE = env_str("HEALTHPM_SIGNING_PASSPHRASE") or ("healthpm-demo-signing" if DEBUG else "")
 HEALTHPM_DOSSIER_TIME_LIMIT = env_int("HEALTHPM_DOSSIER_TIME_LIMIT", 180)
+
+# Outgoing webhooks (healthpm/webhooks). The Fernet key that encrypts the endpoints' signing
+# secrets: with DEBUG off, required once an endpoint is added or sent to (healthpm/webhooks/crypto.py);
+# derived from SECRET_KEY in the demo. Comma-separated keys rotate: the first encrypts.
+HEALTHPM_WEBHOOK_KEY = env_str("HEALTHPM_WEBHOOK_KEY")
+if not HEALTHPM_WEBHOOK_KEY and DEBUG:
+    # Like the signing passphrase: only the demo derives its key (HKDF from SECRET_KEY).
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    HEALTHPM_WEBHOOK_KEY = base64.urlsafe_b64encode(HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"healthpm webhook secrets",
+    ).derive(SECRET_KEY.encode())).decode()
+# Seconds to wait for a receiver's answer.
+HEALTHPM_WEBHOOK_TIMEOUT = env_int("HEALTHPM_WEBHOOK_TIMEOUT", 10)
+# Plain http and loopback targets (127.0.0.1, localhost, ::1): tests' local receivers only.
+HEALTHPM_WEBHOOK_ALLOW_LOOPBACK = env_bool("HEALTHPM_WEBHOOK_ALLOW_LOOPBACK", False)
+# https targets on private networks (RFC 1918, unique-local): the hospital's own integration engine.
+HEALTHPM_WEBHOOK_ALLOW_PRIVATE = env_bool("HEALTHPM_WEBHOOK_ALLOW_PRIVATE", False)
 
 LOGGING = {
     "version": 1,

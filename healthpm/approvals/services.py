@@ -15,6 +15,7 @@ from healthpm.lib.hashing import digest
 from healthpm.notifications.services import notify
 
 from .models import Signature
+from .signals import final_decision
 
 
 def final_decision_blockers(initiative: Initiative, gates: list[Gate], *, meaning: str) -> list[str]:
@@ -153,6 +154,7 @@ def _sign(initiative: Initiative, *, by, meaning: str, statement: str) -> Signat
            subject=f"Final decision: {initiative.title} — {signature.get_meaning_display()}",
            template="final_decision", context={"initiative": initiative, "signature": signature},
            link=reverse("approvals:approval", args=[initiative.slug]))
+    final_decision.send(sender=Signature, initiative=initiative, signature=signature)
     return signature
 
 

@@ -40,6 +40,8 @@ ACTION_LABELS = {
     "api_token_created": "API token created",
     "api_token_revoked": "API token revoked",
     "service_account_created": "Service account created",
+    "webhook_test_sent": "Webhook test event sent",
+    "webhook_retried": "Webhook delivery retried",
     "login": "Signed in",
     "logout": "Signed out",
     "login_failed": "Sign-in failed",

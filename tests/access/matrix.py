@@ -226,6 +226,16 @@ def build_world() -> World:
         world.pending[target] = PendingImport.objects.create(
             gate=gate, table_key=TABLE, created_by=owner, original_name="inputs.csv", sha256="0" * 64, content=data,
             rows=prepared.rows, base_digest=gate_data_digest(gate.data))
+    # A webhook endpoint and one delivery in its log (never sent: the matrix has no receiver).
+    from healthpm.webhooks.models import WebhookDelivery, WebhookEndpoint
+    from healthpm.webhooks.services import new_secret
+
+    endpoint = WebhookEndpoint(url="https://hooks.hospital.example/healthpm", description="Integration engine",
+                               events=["gate.decided"], created_by=admin_user)
+    endpoint.set_secret(new_secret())
+    endpoint.full_clean()
+    endpoint.save()
+    WebhookDelivery.objects.create(endpoint=endpoint, event_type="webhook.test", payload={"type": "webhook.test"})
     for persona, user in users.items():
         client = Client()
         client.force_login(user)

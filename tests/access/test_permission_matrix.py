@@ -394,6 +394,10 @@ ADMIN_MODELS = {
     "accounts.ssoidentity": READ_ONLY,
     "api.apitoken": ADD_ONLY,
     "api.serviceaccount": NO_DELETE,
+    # Outgoing webhooks: endpoints are managed; the delivery log is read-only (its "Retry now"
+    # is a changelist action, a POST the administrator may make).
+    "webhooks.webhookendpoint": MANAGE,
+    "webhooks.webhookdelivery": READ_ONLY,
 }
 # The pages every ModelAdmin has ("redirect" is the unnamed <object_id>/ → change/ pattern),
 # plus the user admin's password form.
