@@ -7,3 +7,6 @@ from django.dispatch import Signal
 metric_breached = Signal()
 # Compliance approved every re-opened gate again; the pause is lifted. kwargs: initiative, by.
 initiative_unpaused = Signal()
+# A metric's cadence passed without a sample (sent once a metric a day, with its reminder).
+# kwargs: initiative, metric (plan.Metric), last_end (date or None), since (date), due (date).
+metric_stale = Signal()

@@ -7,7 +7,7 @@ not stale yet: a daily metric whose last period ended yesterday is on time.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, Max, OuterRef
@@ -22,6 +22,7 @@ from healthpm.notifications.services import notify
 from .models import Breach, MetricSample
 from .plan import approved_plan, plan_definition
 from .services import monitoring_url
+from .signals import metric_stale
 
 CADENCE_DAYS = {"daily": 1, "weekly": 7, "monthly": 31}
 
@@ -80,14 +81,18 @@ def stale_reminders_send(*, today: date | None = None) -> int:
             owner = users.get(state.metric.owner) or initiative.owner
             limit = CADENCE_DAYS[state.metric.cadence]
 
-            sent += len(notify(
+            reminded = notify(
                 [owner], subject=f"Monitoring sample overdue: {state.metric.name} — {initiative.title}",
                 template="monitoring_stale",
                 context={"initiative": initiative, "metric": state.metric, "since": state.since,
                          "days": (today - state.since).days, "limit": limit, "has_samples": state.last_end is not None,
                          "monitoring_url": monitoring_url(initiative)},
                 link=monitoring_url(initiative),
-                dedupe_key=f"metric-stale:{initiative.pk}:{state.metric.key}:{today.isoformat()}"))
+                dedupe_key=f"metric-stale:{initiative.pk}:{state.metric.key}:{today.isoformat()}")
+            if reminded:  # the first run today: tell the integrations once too
+                metric_stale.send(sender=Initiative, initiative=initiative, metric=state.metric,
+                                  last_end=state.last_end, since=state.since, due=state.since + timedelta(days=limit))
+            sent += len(reminded)
     return sent
 
 

@@ -1,4 +1,4 @@
-"""Webhook events from the gates' and approvals' domain signals (sent inside their transactions,
+"""Webhook events from the gates', approvals' and live monitoring's domain signals (sent inside their transactions,
 so the outbox rows commit or roll back with the change). Connected in WebhooksConfig.ready()."""
 
 from django.dispatch import receiver
@@ -7,6 +7,9 @@ from django.urls import reverse
 from healthpm.accounts.roles import printed_name
 from healthpm.approvals.signals import final_decision
 from healthpm.gates.signals import gate_decided, gate_submitted
+from healthpm.monitoring.plan import downtime_procedure
+from healthpm.monitoring.services import monitoring_url
+from healthpm.monitoring.signals import metric_breached, metric_stale
 
 from .services import absolute, emit, initiative_ref
 
@@ -42,4 +45,33 @@ def _final_decision(sender, *, initiative, signature, **kwargs):
                       "signed_by": signature.printed_name, "signed_at": signature.signed_at.isoformat(),
                       "digest": signature.digest},
         "url": absolute(reverse("approvals:approval", args=[initiative.slug])),
+    }, initiative=initiative)
+
+
+@receiver(metric_breached, dispatch_uid="webhook_monitoring_breach")
+def _metric_breached(sender, *, breach, initiative, **kwargs):
+    sample = breach.sample
+    emit("monitoring.breach", {
+        "initiative": initiative_ref(initiative),
+        "kind": breach.kind,
+        "metric": {"key": breach.metric},
+        "sample": {"id": sample.pk, "period_start": sample.period_start.isoformat(),
+                   "period_end": sample.period_end.isoformat(), "value": str(sample.value), "subgroup": sample.subgroup},
+        "threshold": {"value": str(breach.threshold), "direction": breach.direction},
+        "working": breach.working,
+        "gate": _gate_ref(breach.gate),
+        "paper_fallback": downtime_procedure(initiative),
+        "url": absolute(monitoring_url(initiative)),
+    }, initiative=initiative)
+
+
+@receiver(metric_stale, dispatch_uid="webhook_monitoring_stale")
+def _metric_stale(sender, *, initiative, metric, last_end, since, due, **kwargs):
+    emit("monitoring.stale", {
+        "initiative": initiative_ref(initiative),
+        "metric": {"key": metric.key, "title": metric.name, "unit": metric.unit},
+        "cadence": metric.cadence,
+        "last_sample_at": last_end.isoformat() if last_end else None,
+        "due_at": due.isoformat(),
+        "url": absolute(monitoring_url(initiative)),
     }, initiative=initiative)

@@ -19,7 +19,7 @@ with the headers `webhook-id` (msg_<uuid>, the same on every retry: de-duplicate
 `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` ("v1,<base64
 HMAC-SHA256>" over "<id>.<timestamp>.<body>" with the endpoint's whsec_ secret).
 
-`data` per event type (receivers.py builds the first three; links are absolute, from SITE_URL):
+`data` per event type (receivers.py builds them from the domain signals; links are absolute, from SITE_URL):
 
 gate.submitted
     {"initiative": {"slug", "title", "status", "url"},
@@ -31,11 +31,12 @@ gate.decided
 initiative.final_decision
     {"initiative": {...}, "signature": {"id", "meaning": "approved"|"rejected", "statement",
      "signed_by", "signed_at", "digest"}, "url"}
-monitoring.breach (emitted by healthpm.monitoring; the shape expected)
-    {"initiative": {...}, "metric": {"key", "title", "unit"}, "sample": {"id", "period_start",
-     "period_end", "value", "subgroup"}, "threshold": {"value", "direction": "above"|"below"},
-     "gate": {"key", "title", "url"} (the gate re-opened), "paper_fallback": "<text>", "url"}
-monitoring.stale (emitted by healthpm.monitoring; the shape expected)
+monitoring.breach (one per breach: a pause threshold crossed, or the live false-positive cost)
+    {"initiative": {...}, "kind": "pause_threshold"|"fp_cost", "metric": {"key"},
+     "sample": {"id", "period_start", "period_end", "value", "subgroup"},
+     "threshold": {"value", "direction": "above"|"below"}, "working": "<the calculation>",
+     "gate": {"key", "title", "status", "url"} (the gate re-opened), "paper_fallback": "<text>", "url"}
+monitoring.stale (once a metric a day, with the owner's reminder)
     {"initiative": {...}, "metric": {"key", "title", "unit"}, "cadence": "daily"|…,
      "last_sample_at": "<ISO 8601>"|null, "due_at": "<ISO 8601>", "url"}
 webhook.test
