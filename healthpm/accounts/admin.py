@@ -17,6 +17,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from healthpm.audit.services import record
+from healthpm.core.admin import ReadOnlyAdmin
 
 from . import mfa
 from .models import SsoIdentity
@@ -48,22 +49,13 @@ admin.site.register(AccessAttempt, UnlockingAccessAttemptAdmin)
 
 
 @admin.register(SsoIdentity)
-class SsoIdentityAdmin(admin.ModelAdmin):
+class SsoIdentityAdmin(ReadOnlyAdmin):
     """Who each single sign-on account is at the provider. Read-only: the identity comes from the
     provider at sign-in, and re-pointing an account at another subject would hand it to someone else."""
 
     list_display = ("user", "subject", "issuer", "last_login_at", "logged_out_at")
     search_fields = ("user__username", "user__email", "subject")
     readonly_fields = ("user", "issuer", "subject", "created_at", "last_login_at", "logged_out_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Two-factor sign-in -----------------------------------------------------------------------

@@ -1,21 +1,14 @@
 from django.contrib import admin
 
+from healthpm.core.admin import ReadOnlyAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: administrators may read the trail but never bypass it."""
 
     list_display = ("id", "created_at", "actor_label", "action", "object_repr", "ip")
     list_filter = ("action",)
     search_fields = ("actor_label", "object_repr", "action")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,6 +8,8 @@ by the services they call.
 from django import forms
 from django.contrib import admin, messages
 
+from healthpm.core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import EVENTS, WebhookDelivery, WebhookEndpoint
 
@@ -72,7 +74,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     """The delivery log: read-only, with "Retry now"."""
 
     list_display = ("message_id", "event_type", "endpoint", "state", "attempts", "last_status_code", "last_error",
@@ -81,15 +83,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ("endpoint",)
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
     actions = ["retry_now"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Retry now", permissions=["view"])
     def retry_now(self, request, queryset):
