@@ -57,15 +57,20 @@ def dossier_page(request, slug):
 @login_required
 @require_safe
 def download(request, slug, version):
-    initiative = access.get_initiative_for(request.user, slug)
+    return version_attachment(access.get_initiative_for(request.user, slug), version, by=request.user)
+
+
+def version_attachment(initiative, version: int, *, by):
+    """A rendered version's PDF as an attachment, its download audited (the web page and the API).
+    The caller has fetched the initiative through access.py."""
     dossier = Dossier.objects.filter(initiative=initiative, version=version, state=Dossier.State.DONE).first()
     if dossier is None or not dossier.file:
         raise Http404("No such dossier version")
     try:
         handle = dossier.file.open("rb")
     except FileNotFoundError:
-        raise Http404("The stored file is missing")
-    record_download(dossier=dossier, by=request.user)
+        raise Http404("The stored file is missing") from None
+    record_download(dossier=dossier, by=by)
     return attachment(handle, filename=dossier.download_name, content_type="application/pdf")
 
 

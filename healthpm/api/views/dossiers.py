@@ -1,4 +1,3 @@
-from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -6,9 +5,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from healthpm.core.downloads import attachment
 from healthpm.dossier.models import Dossier
-from healthpm.dossier.services import record_download
+from healthpm.dossier.views import version_attachment
 
 from .. import fetch
 from ..serializers import DossierSerializer
@@ -47,13 +45,4 @@ class DossierDownload(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY), **problems(404)})
     def get(self, request, slug, version):
         """The PDF, through the same access check and audit event as the web download."""
-        initiative = fetch.initiative(request, slug)
-        dossier = Dossier.objects.filter(initiative=initiative, version=version, state=Dossier.State.DONE).first()
-        if dossier is None or not dossier.file:
-            raise Http404("No such dossier version")
-        try:
-            handle = dossier.file.open("rb")
-        except FileNotFoundError:
-            raise Http404("The stored file is missing") from None
-        record_download(dossier=dossier, by=request.user)
-        return attachment(handle, filename=dossier.download_name, content_type="application/pdf")
+        return version_attachment(fetch.initiative(request, slug), version, by=request.user)
