@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.required import unavailable_for
+
 CHROMIUM = os.environ.get("HEALTHPM_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(os.environ.get("HEALTHPM_AXE", Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"))
 # The URL the pages load axe-core from. Playwright answers it from the file above, so the
@@ -38,15 +40,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def unavailable(reason: str) -> None:
-    """Skip on a developer's machine; fail in CI, where a skipped browser test hides a broken setup."""
-    if in_ci():
-        pytest.fail(f"Browser tests must run in CI, but {reason}", pytrace=False)
-    pytest.skip(reason)
+# Without Chromium or axe-core: skip here, fail in CI.
+unavailable = unavailable_for("Browser tests")
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from healthpm.gates import registry
-from tests.browser.conftest import in_ci
+from tests.required import unavailable_for
 from tests.browser.test_accessibility import (LATEST, People, latest_workbench, ready, under_review, with_dossiers,
                                               workbench)
 from healthpm.collaboration.services import comment_edit, comment_post, gate_assign
@@ -38,11 +38,7 @@ V1 = registry.checklist(1).keys
 
 
 def vnu_or_skip() -> list[str]:
-    def unavailable(reason: str):
-        if in_ci():
-            pytest.fail(f"The Nu HTML Checker must run in CI, but {reason}", pytrace=False)
-        pytest.skip(reason)
-
+    unavailable = unavailable_for("The Nu HTML Checker")
     if not shutil.which(JAVA):
         unavailable(f"Java is not installed ({JAVA!r} not found; .ci/system-deps installs Java 17).")
     if not VNU.exists():

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
+from tests.required import unavailable_for
 
 HERE = Path(__file__).parent
 PROVIDER_JS = HERE / "provider.mjs"
@@ -31,15 +31,7 @@ READY_TIMEOUT = 20.0
 MIN_NODE = 20  # oidc-provider 9 and its jose 6 need Node 20 (Web Crypto on globalThis)
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def unavailable(reason: str) -> None:
-    """Skip on a developer's machine; fail in CI, where a skipped SSO test hides a broken setup."""
-    if in_ci():
-        pytest.fail(f"The OpenID Provider tests must run in CI, but {reason}", pytrace=False)
-    pytest.skip(reason)
+unavailable = unavailable_for("The OpenID Provider tests")
 
 
 def node_or_skip() -> str:
