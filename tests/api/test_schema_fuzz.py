@@ -39,20 +39,16 @@ def _keep_the_test_connection():
         signal.connect(close_old_connections)
 
 
-@pytest.fixture
-def api_schema(world, _keep_the_test_connection):
+def operations_of(world, method: str) -> list:
     headers = {"Authorization": f"Bearer {world['token']}"}
-    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application, headers=headers).include(
-        method="GET")
+    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application, headers=headers)
+    return [result.ok() for result in schema.include(method=method).get_all_operations()]
 
 
-def test_every_get_operation_conforms_to_the_schema(api_schema, world):
-    """Each GET operation in turn, a few generated requests each. (schemathesis' pytest plugin
-    for a schema from a fixture does not run on pytest 9, so hypothesis drives each operation.)"""
+def run_each(operations, world, **checks) -> None:
+    """Each operation in turn, a few generated requests each, with the world's token. (schemathesis'
+    pytest plugin for a schema from a fixture does not run on pytest 9, so hypothesis drives them.)"""
     headers = {"Authorization": f"Bearer {world['token']}"}
-    operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert {op.path for op in operations} >= {"/api/v1/initiatives/", "/api/v1/initiatives/{slug}/gates/{key}/",
-                                             "/api/v1/initiatives/{slug}/dossiers/{version}/download/"}
     for operation in operations:
 
         @given(case=operation.as_strategy())
@@ -63,9 +59,16 @@ def test_every_get_operation_conforms_to_the_schema(api_schema, world):
             for name in ("slug", "key", "version"):
                 if case.path_parameters and name in case.path_parameters:
                     case.path_parameters[name] = world[name]
-            case.call_and_validate(headers=headers)
+            case.call_and_validate(headers=headers, **checks)
 
         check()
+
+
+def test_every_get_operation_conforms_to_the_schema(world, _keep_the_test_connection):
+    operations = operations_of(world, "GET")
+    assert {op.path for op in operations} >= {"/api/v1/initiatives/", "/api/v1/initiatives/{slug}/gates/{key}/",
+                                             "/api/v1/initiatives/{slug}/dossiers/{version}/download/"}
+    run_each(operations, world)
 
 
 @pytest.fixture
@@ -79,24 +82,9 @@ def launched_world(pm, compliance, make_token, settings):
 def test_every_post_operation_conforms_to_the_schema(launched_world, _keep_the_test_connection):
     """The writes too (samples of a launched initiative, evidence on its locked gates), as its owner
     with every scope: whatever the generated body, never a 5xx, always a declared answer."""
-    world = launched_world
-    headers = {"Authorization": f"Bearer {world['token']}"}
-    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application, headers=headers).include(
-        method="POST")
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = operations_of(launched_world, "POST")
     assert {op.path for op in operations} == {"/api/v1/initiatives/{slug}/metrics/",
                                              "/api/v1/initiatives/{slug}/gates/{key}/evidence/"}
-    for operation in operations:
-
-        @given(case=operation.as_strategy())
-        @hypothesis_settings(max_examples=15, deadline=None, derandomize=True, database=None,
-                             suppress_health_check=list(HealthCheck))
-        def check(case):
-            for name in ("slug", "key"):
-                if case.path_parameters and name in case.path_parameters:
-                    case.path_parameters[name] = world[name]
-            # Not "schema-valid data is accepted": a write is also judged against the gate's own
-            # items and the plan's metrics, which no static schema can list (400 names the field).
-            case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
-
-        check()
+    # Not "schema-valid data is accepted": a write is also judged against the gate's own items
+    # and the plan's metrics, which no static schema can list (400 names the field).
+    run_each(operations, launched_world, excluded_checks=[positive_data_acceptance])
