@@ -105,6 +105,9 @@ def deliver(notification_id: int) -> bool:
              soft_time_limit=SEND_TIME_LIMIT - max(1, SEND_TIME_LIMIT // 6),
              max_retries=5, default_retry_delay=60)
 def send_notification(self, notification_id: int) -> bool:
+    """Send one row; a failure retries. No reject_on_worker_lost: a delivery redelivered after
+    its worker died would find the dead run's lease still live and step back; the lease's
+    expiry and the beat sweeper are what resend it."""
     try:
         return deliver(notification_id)
     except Exception as exc:

@@ -34,7 +34,7 @@ pytestmark = [
 ]
 
 WAIT_SECONDS = 90
-LEASE_SECONDS = 10  # short, so the test waits seconds, not the production default's minutes
+LEASE_SECONDS = 15  # short, so the test waits seconds, not the production default's minutes
 SITE = "https://healthpm.test-hospital.example"
 SEPARATOR = "-" * 79  # the file backend ends each message with this line
 
@@ -90,7 +90,8 @@ def test_a_worker_killed_between_claim_and_send_leaves_the_mail_to_the_sweeper_w
         assert (timezone.now() - note.claimed_at).total_seconds() < LEASE_SECONDS
         assert tasks.send_pending_notifications() == 0 and mail.outbox == []
 
-        # 3. After the lease, the beat sweeper (queued to the worker's fresh child) sends it; a second sweep sends nothing.
+        # 3. After the lease, the beat sweeper (queued to the worker's fresh child) sends it;
+        #    a second sweep sends nothing.
         time.sleep(max(0.0, LEASE_SECONDS - (timezone.now() - note.claimed_at).total_seconds()) + 0.5)
         tasks.send_pending_notifications.delay()
         sweep_done = re.compile(r"send_pending_notifications\[[^\]]+\] succeeded in [0-9.]+s: (\d+)")
