@@ -192,8 +192,37 @@ def test_the_admin_lists_each_row_with_its_state(note, compliance, client):
     client.force_login(admin)
 
     page = client.get("/admin/notifications/notification/").content.decode()
+    failed_only = client.get("/admin/notifications/notification/?state=failed").content.decode()
 
     assert '<td class="field-state">failed</td>' in page and '<td class="field-state">sent</td>' in page
+    assert '<td class="field-state">failed</td>' in failed_only and "field-state\">sent<" not in failed_only
+
+
+@pytest.mark.parametrize("state", ["pending", "sending", "lease expired", "retrying", "sent", "failed"])
+def test_each_state_filter_of_the_admin_selects_exactly_the_rows_in_that_state(compliance, state, settings):
+    """The admin's "By state" filter and the state column agree, row by row."""
+    from healthpm.notifications.admin import state_filters
+
+    def row(subject, **fields):
+        note = Notification.objects.create(recipient=compliance, subject=subject, body_text="…")
+        Notification.objects.filter(pk=note.pk).update(**fields)
+        return note.pk
+
+    now = timezone.now()
+    old = now - timedelta(seconds=settings.HEALTHPM_OUTBOX_LEASE_SECONDS + 1)
+    rows = {
+        "pending": row("pending"),
+        "sending": row("sending", claim="a" * 32, claimed_at=now, attempts=1),
+        "lease expired": row("lease expired", claim="b" * 32, claimed_at=old, attempts=1),
+        "retrying": row("retrying", attempts=2, last_error="SMTPDataError"),
+        "sent": row("sent", sent_at=now, attempts=1),
+        "failed": row("failed", failed_at=now, attempts=MAX_ATTEMPTS),
+    }
+
+    selected = list(Notification.objects.filter(state_filters()[state]).values_list("pk", flat=True))
+
+    assert selected == [rows[state]]
+    assert Notification.objects.get(pk=rows[state]).state == state
 
 
 # --- the claim helper itself (healthpm/core/claims.py) ---------------------------------------
