@@ -367,6 +367,12 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "healthpm <healthpm@localhost>")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The outbox's lease (healthpm/notifications/tasks.py): a notification claimed longer ago than
+# this and still unsent belongs to a dead worker and is sent again. The sending tasks' hard
+# time limits are derived from it (at most half of it), so a live run never outlasts its lease.
+HEALTHPM_OUTBOX_LEASE_SECONDS = env_int("HEALTHPM_OUTBOX_LEASE_SECONDS", 600)
+if HEALTHPM_OUTBOX_LEASE_SECONDS < 4:
+    raise ImproperlyConfigured("HEALTHPM_OUTBOX_LEASE_SECONDS must be at least 4 (the send task runs for half of it).")
 
 # --- Product rules (thresholds live here or in admin reference data) ----------------------
 HEALTHPM_MAX_UPLOAD_BYTES = env_int("HEALTHPM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
