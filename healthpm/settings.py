@@ -481,5 +481,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         # django-axes logs every successful login at INFO; the audit trail already has them.
         "axes": {"level": "WARNING"},
+        # pikepdf (audit anchors) announces its C++ logging bridge at INFO on first use.
+        "pikepdf": {"level": "WARNING"},
     },
 }
