@@ -226,9 +226,14 @@ def _compare(file: AnchorFile, anchor: Anchor, sha256: str, chain_count: int) ->
                                           "recorded: events were removed", anchor)
     action = ISSUED_BY[anchor.kind]
     if not AuditEvent.objects.filter(action=action, pk__gt=head.id, after__sha256=sha256).exists():
+        # A checkpoint is linked into place only after its event committed (checkpoints.py); a
+        # dossier's file is stored just before its event, so a render killed in between (and not
+        # cleaned up by the run taking over) could leave a file that was never issued.
+        never_issued = " (or the file was never issued: a render that stopped before recording it)" \
+            if anchor.kind == DOSSIER else ""
         return AnchorResult(file, BROKEN, f"the chain no longer holds the {action} event that recorded issuing this "
                                           f"file (SHA-256 {sha256}) after #{head.id}: the newest events were "
-                                          "removed", anchor)
+                                          f"removed{never_issued}", anchor)
     return AnchorResult(file, OK, f"event #{head.id} still on the chain with the same hash; {head.count} events "
                                   "then, none removed", anchor)
 

@@ -4,6 +4,8 @@ Everything after the users is done through the same service functions the views 
 (initiative_create, evidence_add, gate_submit, gate_decide, initiative_sign), so the
 audit trail, digests and notifications are real. Running it again creates nothing twice:
 users are matched by username and an initiative whose slug exists is skipped entirely.
+It ends by signing an audit checkpoint of the trail (healthpm/audit/checkpoints.py), so
+`verify_audit --anchors` has an anchor to check on the demo.
 """
 
 import logging
