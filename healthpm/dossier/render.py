@@ -1,5 +1,9 @@
 """The dossier as a PDF: the facts gathered from the database, a Django template, WeasyPrint.
 
+The PDF is PDF/A-3a (PDF_VARIANT): archival (fonts embedded, an sRGB output intent, XMP
+metadata naming the PDF/A part and level) and tagged, so a screen reader follows the
+headings, tables and reading order, in the language the template declares.
+
 For a checklist with the transparency gate the PDF also carries the model facts card page
 and, as an attached file associated with the document (/AF, AFRelationship /Data), the
 CHAI Applied Model Card XML (model_card.py). A gate table too long to print in full is
@@ -47,6 +51,10 @@ _MIME = {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".jpg
 # Long audit values are cut in the PDF; the full event stays in the trail (named by its hash).
 _VALUE_LIMIT = 240
 CARD_DESCRIPTION = "CHAI Applied Model Card v0.2 (XML) of this initiative"
+# Archival and tagged (accessible): PDF/A-3, level A. WeasyPrint's variant sets PDF 1.7, a
+# file identifier, an sRGB output intent, the XMP metadata with pdfaid:part 3 and
+# pdfaid:conformance A, and tags the content (a structure tree from the HTML elements).
+PDF_VARIANT = "pdf/a-3a"
 
 
 class ForbiddenURL(ValueError):
@@ -164,43 +172,74 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
 
 
 def _attach(files: list[tables.AttachedFile], card: "model_card.ModelCard | None", generated_at: datetime | None):
-    """WeasyPrint attachments and a finisher that associates each file with the document.
+    """WeasyPrint attachments, and the finisher that completes the document information.
 
-    WeasyPrint writes /AF and AFRelationship only for PDF/A-3; the finisher adds them here:
-    each file's specification gets AFRelationship /Data and the catalog an /AF array naming
-    them all, and for the model card the document information carries CHAI's chaiMcXml /
-    chaiMcSoftwareId.
+    As PDF/A-3 (PDF_VARIANT) WeasyPrint writes what PDF/A-3 asks of an attached file: the
+    embedded file stream's MIME /Subtype and /Params (CheckSum, ModDate), and each file
+    specification's AFRelationship (here /Data, from `Attachment.relationship`), listed in the
+    catalog's /AF. The finisher (`_finish`) checks that every file made it there.
     """
-    if not files:
-        return [], None
     when = generated_at or datetime.now(dt_timezone.utc)
     attachments = [Attachment(string=f.data, name=f.filename, created=when, modified=when, relationship="Data",
                               description=f.description) for f in files]
 
     def finisher(document, pdf) -> None:
-        checksums = {f"<{a.md5}>" for a in attachments}
-        associated = pydyf.Array()
-        for obj in pdf.objects:
-            if not (isinstance(obj, dict) and obj.get("Type") == "/Filespec"):
-                continue
-            stream = pdf.objects[int(obj["EF"]["F"].split()[0])]
-            if stream.extra["Params"]["CheckSum"] in checksums:
-                obj["AFRelationship"] = "/Data"
-                associated.append(obj.reference)
-        if len(associated) != len(attachments):
-            names = ", ".join(f.filename for f in files)
-            raise RuntimeError(f"Not every attached file ({names}) was embedded in the PDF")
-        pdf.catalog["AF"] = associated
-        if card is not None:
-            # By reference, not inline: signing rewrites the document information (ModDate,
-            # Producer), and pyHanko parses every value inline in it, byte by byte — 8 s for the
-            # card of a 5,000-input inventory (bench_dossier --inputs). A reference it copies.
-            xml = pydyf.String(card.xml.decode())
-            pdf.add_object(xml)
-            pdf.info["chaiMcXml"] = xml.reference
-            pdf.info["chaiMcSoftwareId"] = pydyf.String(model_card.SOFTWARE_ID)
+        _finish(pdf, attachments, files, card)
 
     return attachments, finisher
+
+
+class InaccessiblePdf(ValueError):
+    """The dossier would miss what PDF/A-3a asks for a reader who cannot see the page."""
+
+
+def _finish(pdf: pydyf.PDF, attachments: list, files: list[tables.AttachedFile],
+            card: "model_card.ModelCard | None") -> None:
+    """The last touches before WeasyPrint writes the file (it runs after WeasyPrint's PDF/A step).
+
+    1. Accessibility: the catalog names the language (`<html lang>`), and every image (an
+       /Figure structure element) has alternative text (`alt`, or an SVG's `<title>`).
+       WeasyPrint only logs a missing one; the dossier is refused instead, so a template
+       change that drops one fails the dossier tests, not a screen-reader user years later.
+    2. /AF: WeasyPrint 70 lists each file twice (once from the EmbeddedFiles name tree, once
+       from its file specification); keep each once, in order, and refuse a PDF that lost one.
+    3. Document information. Signing (pyHanko, an incremental update) sets XMP pdf:Producer to
+       "pyHanko <version>" but appends to an Info /Producer already there ("WeasyPrint 70.0;
+       pyHanko …"), and PDF/A wants the two to agree. Without an Info /Producer pyHanko writes
+       the same value to both; until signing the XMP alone names WeasyPrint. Likewise the
+       template sets no dcterms.modified, so there is no Info /ModDate: pyHanko updates XMP
+       xmp:ModifyDate, and an Info /ModDate only if one is there, with a clock read of its own.
+       Custom keys (they have no XMP equivalent) are allowed in PDF/A-2 and -3: CHAI's two
+       below; more can be added here.
+    """
+    if not getattr(pdf.catalog.get("Lang"), "string", ""):
+        raise InaccessiblePdf("The dossier has no language: set lang on the <html> element of "
+                              "templates/pdf/dossier.html")
+    checksums = {f"<{a.md5}>" for a in attachments}
+    associated = pydyf.Array(dict.fromkeys(pdf.catalog.get("AF") or []))
+    related = set()
+    for obj in pdf.objects:
+        if not isinstance(obj, dict):
+            continue
+        if obj.get("S") == "/Figure" and not getattr(obj.get("Alt"), "string", ""):
+            raise InaccessiblePdf("An image in the dossier has no alternative text: give each <img> an alt "
+                                  "attribute and each <svg> a <title>")
+        if obj.get("Type") == "/Filespec" and obj.get("AFRelationship") == "/Data" and obj.reference in associated:
+            related.add(pdf.objects[int(obj["EF"]["F"].split()[0])].extra["Params"]["CheckSum"])
+    if not checksums <= related:
+        names = ", ".join(f.filename for f in files)
+        raise RuntimeError(f"Not every attached file ({names}) was embedded in the PDF and associated with it")
+    if associated:
+        pdf.catalog["AF"] = associated
+    pdf.info.pop("Producer", None)
+    if card is not None:
+        # By reference, not inline: signing rewrites the document information (ModDate,
+        # Producer), and pyHanko parses every value inline in it, byte by byte — 8 s for the
+        # card of a 5,000-input inventory (bench_dossier --inputs). A reference it copies.
+        xml = pydyf.String(card.xml.decode())
+        pdf.add_object(xml)
+        pdf.info["chaiMcXml"] = xml.reference
+        pdf.info["chaiMcSoftwareId"] = pydyf.String(model_card.SOFTWARE_ID)
 
 
 def _anchor_finisher(finisher, context: dict):
@@ -233,7 +272,7 @@ def render_pdf(context: dict) -> RenderedPdf:
     gc.set_threshold(50_000, 20, 100)
     try:
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
-        data = document.write_pdf(attachments=attachments, finisher=finisher)
+        data = document.write_pdf(attachments=attachments, finisher=finisher, pdf_variant=PDF_VARIANT)
     finally:
         gc.set_threshold(*thresholds)
     return RenderedPdf(data=data, pages=len(document.pages))
