@@ -113,7 +113,7 @@ def assert_accessible(data: bytes) -> None:
         cells = [e for e in elements(table) if e.S in ("/TH", "/TD")]
         assert any(c.S == "/TH" for c in cells), "a table without header cells"
         orphans = [c for c in cells if c.S == "/TD" and not list(c.get("/A", {}).get("/Headers", []))]
-        assert not orphans, "a data cell with no header (a row header needs scope=row)"
+        assert not orphans, f"{len(orphans)} data cell(s) with no header (a row header needs scope=row)"
     for figure in (e for e in tree if e.S == "/Figure"):
         assert str(figure.get("/Alt", "")).strip(), "an image without alternative text"
 
