@@ -15,6 +15,7 @@ The renderer never touches the network. Its URL fetcher serves only our own stat
 the rendering: a dossier that silently lost its stylesheet is worse than no dossier.
 """
 
+import codecs
 import gc
 import json
 import logging
@@ -26,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from pyhanko.pdf_utils.generic import encode_pdfdocencoding
 
 # WeasyPrint reports each rendering step at INFO; the worker log needs only its warnings.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -55,6 +57,8 @@ CARD_DESCRIPTION = "CHAI Applied Model Card v0.2 (XML) of this initiative"
 # file identifier, an sRGB output intent, the XMP metadata with pdfaid:part 3 and
 # pdfaid:conformance A, and tags the content (a structure tree from the HTML elements).
 PDF_VARIANT = "pdf/a-3a"
+# PDF/A-2 and -3 (ISO 19005-2, 6.1.13) allow no string object of 32,767 bytes or more.
+PDFA_STRING_LIMIT = 32767
 
 
 class ForbiddenURL(ValueError):
@@ -210,7 +214,10 @@ def _finish(pdf: pydyf.PDF, attachments: list, files: list[tables.AttachedFile],
        template sets no dcterms.modified, so there is no Info /ModDate: pyHanko updates XMP
        xmp:ModifyDate, and an Info /ModDate only if one is there, with a clock read of its own.
        Custom keys (they have no XMP equivalent) are allowed in PDF/A-2 and -3: CHAI's two
-       below; more can be added here.
+       below; more can be added here. CHAI asks for the whole card XML as chaiMcXml, which
+       PDF/A allows only below PDFA_STRING_LIMIT bytes (`_text_string`); a longer card (a large
+       input inventory) is left out of the document information and stays what PDF/A-3 makes
+       of it anyway, an attached file associated with the document.
     """
     if not getattr(pdf.catalog.get("Lang"), "string", ""):
         raise InaccessiblePdf("The dossier has no language: set lang on the <html> element of "
@@ -236,10 +243,28 @@ def _finish(pdf: pydyf.PDF, attachments: list, files: list[tables.AttachedFile],
         # By reference, not inline: signing rewrites the document information (ModDate,
         # Producer), and pyHanko parses every value inline in it, byte by byte — 8 s for the
         # card of a 5,000-input inventory (bench_dossier --inputs). A reference it copies.
-        xml = pydyf.String(card.xml.decode())
-        pdf.add_object(xml)
-        pdf.info["chaiMcXml"] = xml.reference
+        xml = _text_string(card.xml.decode())
+        if xml is not None:
+            pdf.add_object(xml)
+            pdf.info["chaiMcXml"] = xml.reference
         pdf.info["chaiMcSoftwareId"] = pydyf.String(model_card.SOFTWARE_ID)
+
+
+def _text_string(text: str) -> "pydyf.String | None":
+    """text as a PDF text string PDF/A allows (shorter than PDFA_STRING_LIMIT bytes), or None.
+
+    PDFDocEncoding, a byte a character, when every character has a code in it (Latin-1 and the
+    usual typography: dashes, curly quotes, bullets); UTF-16BE otherwise, two bytes a character.
+    pydyf alone writes anything not ASCII as UTF-16, which doubles a card of 18,000 characters
+    to 36 KB, past the limit.
+    """
+    if len(text) >= PDFA_STRING_LIMIT:
+        return None
+    try:
+        encoded = encode_pdfdocencoding(text)
+    except UnicodeEncodeError:
+        encoded = codecs.BOM_UTF16_BE + text.encode("utf-16-be")
+    return pydyf.String(encoded) if len(encoded) < PDFA_STRING_LIMIT else None
 
 
 def _anchor_finisher(finisher, context: dict):

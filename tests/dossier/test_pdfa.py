@@ -20,7 +20,7 @@ from healthpm.dossier.tables import FULL_TABLE_MAX_ROWS
 from healthpm.gates.models import Gate
 from tests.factories import PASSWORD, InitiativeFactory, approved_gate, fill_gate, gate_of, ready_initiative
 
-from .helpers import _poppler, export, pdfsig
+from .helpers import _poppler, export, pdfdetach, pdfsig
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +66,22 @@ def elements(node):
             yield from elements(kid)
 
 
+def strings(obj, seen: set):
+    """Every string object in obj and what it contains (each indirect object once)."""
+    if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+        if obj.objgen in seen:
+            return
+        seen.add(obj.objgen)
+    if isinstance(obj, pikepdf.String):
+        yield obj
+    elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+        for value in obj.values():
+            yield from strings(value, seen)
+    elif isinstance(obj, pikepdf.Array):
+        for value in obj:
+            yield from strings(value, seen)
+
+
 def assert_archival(data: bytes) -> None:
     """PDF/A-3a as pdfinfo and pikepdf see it; document information agreeing with the XMP."""
     info = _poppler("pdfinfo", data)
@@ -89,6 +105,9 @@ def assert_archival(data: bytes) -> None:
     assert "/CreationDate" in doc_info and "xmp:CreateDate" in found
     intent = pdf.Root.OutputIntents[0]
     assert intent.S == "/GTS_PDFA1" and "/DestOutputProfile" in intent
+    seen: set = set()
+    longest = max(len(bytes(s)) for obj in pdf.objects for s in strings(obj, seen))
+    assert longest < render.PDFA_STRING_LIMIT
 
 
 def assert_accessible(data: bytes) -> None:
@@ -155,6 +174,10 @@ def test_a_signed_dossier_is_pdfa_3a_tagged_and_its_signature_still_verifies(pm,
     assert before["pdf:Producer"].startswith("WeasyPrint") and after["pdf:Producer"].startswith("pyHanko")
     signed, unsigned = pikepdf.open(BytesIO(data)), pikepdf.open(BytesIO(first_revision(data)))
     assert str(signed.trailer.Info.Producer) == after["pdf:Producer"] and "/Producer" not in unsigned.trailer.Info
+    # A card listing 501 inputs is too long for a PDF/A string: attached (above), not in the Info.
+    card = pdfdetach(data)[1][model_card.filename_for(initiative)]
+    assert len(card) > render.PDFA_STRING_LIMIT and "/chaiMcXml" not in signed.trailer.Info
+    assert str(signed.trailer.Info.chaiMcSoftwareId) == "healthpm"
 
 
 def test_a_draft_is_pdfa_3a_and_tagged_too(pm, compliance, signing_cert):
@@ -195,3 +218,13 @@ def test_an_image_with_alternative_text_becomes_a_figure_with_alt(monkeypatch):
 def test_a_document_without_a_language_is_refused(monkeypatch):
     with pytest.raises(render.InaccessiblePdf, match="no language"):
         render_html(monkeypatch, "<html><title>t</title><body><p>Text</p></body></html>")
+
+
+def test_document_information_text_fits_pdfa_in_a_byte_a_character_when_it_can():
+    typographic = "Sepsis — “early” warning, 5 µmol/L … " * 500  # 19,000 characters, all in PDFDocEncoding
+    chinese = "中" * 20_000  # UTF-16: 40,002 bytes
+
+    assert len(render._text_string(typographic).data) < render.PDFA_STRING_LIMIT
+    assert render._text_string(chinese) is None
+    assert render._text_string("x" * render.PDFA_STRING_LIMIT) is None
+    assert render._text_string("中文").data == b"(\xfe\xff" + "中文".encode("utf-16-be") + b")"
