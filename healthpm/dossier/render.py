@@ -15,7 +15,6 @@ The renderer never touches the network. Its URL fetcher serves only our own stat
 the rendering: a dossier that silently lost its stylesheet is worse than no dossier.
 """
 
-import codecs
 import gc
 import json
 import logging
@@ -27,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from pyhanko.pdf_utils.generic import encode_pdfdocencoding
+from lxml import etree
 
 # WeasyPrint reports each rendering step at INFO; the worker log needs only its warnings.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -215,7 +214,7 @@ def _finish(pdf: pydyf.PDF, attachments: list, files: list[tables.AttachedFile],
        xmp:ModifyDate, and an Info /ModDate only if one is there, with a clock read of its own.
        Custom keys (they have no XMP equivalent) are allowed in PDF/A-2 and -3: CHAI's two
        below; more can be added here. CHAI asks for the whole card XML as chaiMcXml, which
-       PDF/A allows only below PDFA_STRING_LIMIT bytes (`_text_string`); a longer card (a large
+       PDF/A allows only below PDFA_STRING_LIMIT bytes (`_chai_xml`); a longer card (a large
        input inventory) is left out of the document information and stays what PDF/A-3 makes
        of it anyway, an attached file associated with the document.
     """
@@ -243,28 +242,34 @@ def _finish(pdf: pydyf.PDF, attachments: list, files: list[tables.AttachedFile],
         # By reference, not inline: signing rewrites the document information (ModDate,
         # Producer), and pyHanko parses every value inline in it, byte by byte — 8 s for the
         # card of a 5,000-input inventory (bench_dossier --inputs). A reference it copies.
-        xml = _text_string(card.xml.decode())
+        xml = _chai_xml(card.xml)
         if xml is not None:
             pdf.add_object(xml)
             pdf.info["chaiMcXml"] = xml.reference
         pdf.info["chaiMcSoftwareId"] = pydyf.String(model_card.SOFTWARE_ID)
 
 
-def _text_string(text: str) -> "pydyf.String | None":
-    """text as a PDF text string PDF/A allows (shorter than PDFA_STRING_LIMIT bytes), or None.
+def _pdf_string_size(text: str) -> int:
+    """The bytes pydyf writes for text: ASCII as is, anything else as UTF-16BE with its BOM."""
+    return len(text) if text.isascii() else 2 + len(text.encode("utf-16-be"))
 
-    PDFDocEncoding, a byte a character, when every character has a code in it (Latin-1 and the
-    usual typography: dashes, curly quotes, bullets); UTF-16BE otherwise, two bytes a character.
-    pydyf alone writes anything not ASCII as UTF-16, which doubles a card of 18,000 characters
-    to 36 KB, past the limit.
+
+def _chai_xml(xml: bytes) -> "pydyf.String | None":
+    """The card's XML as chaiMcXml, a PDF string PDF/A allows (under PDFA_STRING_LIMIT bytes), or None.
+
+    1. The attached file's own text when it fits: pydyf writes it as ASCII, or as UTF-16 (two
+       bytes a character) when it has any other character, such as an arrow or a dash.
+    2. Otherwise the same XML document serialised in ASCII, every other character a character
+       reference (&#8594;), a byte a character: the demo's card of 18,000 characters, which
+       has arrows, fits this way and not as UTF-16.
+    3. Longer still (a card listing thousands of inputs): None.
     """
+    text = xml.decode()
     if len(text) >= PDFA_STRING_LIMIT:
         return None
-    try:
-        encoded = encode_pdfdocencoding(text)
-    except UnicodeEncodeError:
-        encoded = codecs.BOM_UTF16_BE + text.encode("utf-16-be")
-    return pydyf.String(encoded) if len(encoded) < PDFA_STRING_LIMIT else None
+    if _pdf_string_size(text) >= PDFA_STRING_LIMIT:
+        text = etree.tostring(etree.fromstring(xml), encoding="us-ascii", xml_declaration=True).decode()
+    return pydyf.String(text) if _pdf_string_size(text) < PDFA_STRING_LIMIT else None
 
 
 def _anchor_finisher(finisher, context: dict):

@@ -12,6 +12,7 @@ from io import BytesIO
 
 import pikepdf
 import pytest
+from lxml import etree
 
 from healthpm.approvals.services import initiative_sign
 from healthpm.dossier import model_card, render
@@ -176,7 +177,7 @@ def test_a_signed_dossier_is_pdfa_3a_tagged_and_its_signature_still_verifies(pm,
     assert str(signed.trailer.Info.Producer) == after["pdf:Producer"] and "/Producer" not in unsigned.trailer.Info
     # A card listing 501 inputs is too long for a PDF/A string: attached (above), not in the Info.
     card = pdfdetach(data)[1][model_card.filename_for(initiative)]
-    assert len(card) > render.PDFA_STRING_LIMIT and "/chaiMcXml" not in signed.trailer.Info
+    assert len(card.decode()) >= render.PDFA_STRING_LIMIT and "/chaiMcXml" not in signed.trailer.Info
     assert str(signed.trailer.Info.chaiMcSoftwareId) == "healthpm"
 
 
@@ -220,11 +221,19 @@ def test_a_document_without_a_language_is_refused(monkeypatch):
         render_html(monkeypatch, "<html><title>t</title><body><p>Text</p></body></html>")
 
 
-def test_document_information_text_fits_pdfa_in_a_byte_a_character_when_it_can():
-    typographic = "Sepsis — “early” warning, 5 µmol/L … " * 500  # 19,000 characters, all in PDFDocEncoding
-    chinese = "中" * 20_000  # UTF-16: 40,002 bytes
+def test_the_card_xml_goes_into_the_document_information_only_as_a_string_pdfa_allows():
+    def card(body: str) -> bytes:
+        return f"<?xml version='1.0' encoding='UTF-8'?>\n<Card>{body}</Card>".encode()
 
-    assert len(render._text_string(typographic).data) < render.PDFA_STRING_LIMIT
-    assert render._text_string(chinese) is None
-    assert render._text_string("x" * render.PDFA_STRING_LIMIT) is None
-    assert render._text_string("中文").data == b"(\xfe\xff" + "中文".encode("utf-16-be") + b")"
+    def same_document(a: bytes, b: bytes) -> bool:
+        return etree.tostring(etree.fromstring(a), method="c14n") == etree.tostring(etree.fromstring(b), method="c14n")
+
+    short = card("<Use>Prompts a reassessment — score ≥ 6 → page the team</Use>")
+    demo_sized = card("<Use>Alert when score ≥ 6 → page the rapid-response nurse</Use>\n  " * 340)  # ~18,000 characters
+    too_long = card("<Input>feature_0001 from the EHR flowsheet</Input>" * 700)
+
+    assert render._chai_xml(short).string == short.decode()  # as attached, written as UTF-16
+    ascii_copy = render._chai_xml(demo_sized).string
+    assert ascii_copy.isascii() and "&#8594;" in ascii_copy and len(ascii_copy) < render.PDFA_STRING_LIMIT
+    assert same_document(ascii_copy.encode(), demo_sized)
+    assert render._chai_xml(too_long) is None
