@@ -213,10 +213,10 @@ def _finish(pdf: pydyf.PDF, attachments: list, files: list[tables.AttachedFile],
        template sets no dcterms.modified, so there is no Info /ModDate: pyHanko updates XMP
        xmp:ModifyDate, and an Info /ModDate only if one is there, with a clock read of its own.
        Custom keys (they have no XMP equivalent) are allowed in PDF/A-2 and -3: CHAI's two
-       below; more can be added here. CHAI asks for the whole card XML as chaiMcXml, which
-       PDF/A allows only below PDFA_STRING_LIMIT bytes (`_chai_xml`); a longer card (a large
-       input inventory) is left out of the document information and stays what PDF/A-3 makes
-       of it anyway, an attached file associated with the document.
+       below, the audit anchor's after them (`_anchor_finisher`). CHAI asks for the whole card
+       XML as chaiMcXml, which PDF/A allows only below PDFA_STRING_LIMIT bytes (`_chai_xml`); a
+       longer card (a large input inventory) is left out of the document information and stays
+       what PDF/A-3 makes of it anyway, an attached file associated with the document.
     """
     if not getattr(pdf.catalog.get("Lang"), "string", ""):
         raise InaccessiblePdf("The dossier has no language: set lang on the <html> element of "
