@@ -339,8 +339,8 @@ def _level_note(check: signing.SignatureCheck) -> str:
                 "signing certificate is valid.")
     note = f"Signature level {check.level}, timestamped {check.timestamp:%Y-%m-%d %H:%M} UTC by a trusted TSA"
     if check.as_of_timestamp:
-        note += ("; the signing certificate has expired or been revoked since, and was valid at that time, "
-                 "which is what counts")
+        note += ("; the signing certificate no longer validates today (expired, revoked, or its revocation data "
+                 "is out of date) but was valid at that time, which is what counts for a timestamped signature")
     return note + "."
 
 

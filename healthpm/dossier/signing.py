@@ -29,6 +29,8 @@ from pyhanko.sign import signers
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_signer import (DSSContentSettings, SigDSSPlacementPreference,
+                                             TimestampDSSContentSettings)
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature, validate_pdf_timestamp
@@ -235,6 +237,13 @@ def sign_pdf(pdf: bytes, signer: signers.SimpleSigner, *, reason: str, location:
             embed_validation_info=True,
             use_pades_lta=True,
             timestamp_field_name=f"{FIELD_NAME}-timestamp",
+            # All validation data (the signer's and the TSA's) goes in with the document
+            # timestamp, so the timestamp is the last revision and covers the entire file:
+            # check_signature accepts nothing after it.
+            dss_settings=DSSContentSettings(
+                include_vri=False, placement=SigDSSPlacementPreference.TOGETHER_WITH_NEXT_TS,
+                next_ts_settings=TimestampDSSContentSettings(include_vri=False, update_before_ts=True),
+            ),
             validation_context=ValidationContext(
                 trust_roots=trust_roots_for([signer.signing_cert]), other_certs=list(signer.cert_registry),
                 allow_fetching=True, revocation_mode="hard-fail",
@@ -344,22 +353,27 @@ def check_signature(data: bytes, our_certs: asn1_x509.Certificate | Iterable[asn
         return SignatureCheck(signed=True, ours=False, signer=signer,
                               problem="it was signed with a certificate that is not this deployment's")
     roots = trust_roots if trust_roots is not None else trust_roots_for(ours_list)
-    context_kwargs = dict(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+    kwargs = dict(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     dss = _read_dss(reader)
-    status = validate_pdf_signature(embedded, signer_validation_context=_context(dss, context_kwargs),
-                                    ts_validation_context=_context(dss, context_kwargs))
+    # The document timestamp first: when it covers the file, it proves the signature and its
+    # timestamp existed at its time, so the signature timestamp's chain is checked as of then.
+    stamped_at = _last_document_timestamp(reader, dss, kwargs)
+    ts_context = _context(dss, {**kwargs, "moment": stamped_at}) if stamped_at else _context(dss, kwargs, revinfo=False)
+    status = validate_pdf_signature(embedded, signer_validation_context=_context(dss, kwargs),
+                                    ts_validation_context=ts_context)
     intact = bool(status.intact and status.valid)
-    whole, lta = _covers_whole_file(reader, status, dss, context_kwargs)
+    whole = _nothing_else_appended(status, stamped_at)
     stamp = status.timestamp_validity
     timestamp = stamp.timestamp if stamp is not None and stamp.intact and stamp.valid and stamp.trusted else None
-    trusted, as_of_timestamp = bool(status.trusted), False
+    # A self-signed certificate is its own trust anchor, and a validator does not check an
+    # anchor's validity period: checked here for every certificate.
+    trusted, as_of_timestamp = bool(status.trusted) and _valid_at(cert, datetime.now(dt_timezone.utc)), False
     if intact and not trusted and timestamp is not None:
         # Proof of existence: the signature existed at the timestamp's time, so the certificate
-        # only had to be valid (unexpired, unrevoked) then.
+        # only had to be valid (unexpired, unrevoked) then, by the OCSP/CRLs embedded at signing.
         past = validate_pdf_signature(embedded, skip_diff=True,
-                                      signer_validation_context=_context(dss, {**context_kwargs, "moment": timestamp}),
-                                      ts_validation_context=_context(dss, context_kwargs))
-        trusted = as_of_timestamp = bool(past.intact and past.valid and past.trusted)
+                                      signer_validation_context=_context(dss, {**kwargs, "moment": timestamp}))
+        trusted = as_of_timestamp = bool(past.intact and past.valid and past.trusted) and _valid_at(cert, timestamp)
     problem = ""
     if not intact:
         problem = "the signed content does not match its signature"
@@ -368,8 +382,13 @@ def check_signature(data: bytes, our_certs: asn1_x509.Certificate | Iterable[asn
     elif not trusted:
         problem = _trust_problem(status, timestamp)
     return SignatureCheck(signed=True, ours=True, intact=intact, whole_file=whole, trusted=trusted, signer=signer,
-                          problem=problem, level=LEVEL_LTA if lta and timestamp else LEVEL_BB, timestamp=timestamp,
-                          as_of_timestamp=as_of_timestamp, fingerprint=fingerprint(cert))
+                          problem=problem, level=LEVEL_LTA if stamped_at and timestamp else LEVEL_BB,
+                          timestamp=timestamp, as_of_timestamp=as_of_timestamp, fingerprint=fingerprint(cert))
+
+
+def _valid_at(cert: asn1_x509.Certificate, moment: datetime) -> bool:
+    validity = cert["tbs_certificate"]["validity"]
+    return validity["not_before"].native <= moment <= validity["not_after"].native
 
 
 def _read_dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
@@ -379,25 +398,38 @@ def _read_dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
         return None
 
 
-def _context(dss: DocumentSecurityStore | None, kwargs: dict) -> ValidationContext:
+def _context(dss: DocumentSecurityStore | None, kwargs: dict, *, revinfo: bool = True) -> ValidationContext:
     """A fresh validation context (they cache what they validated) with the document's embedded
-    certificates, OCSP responses and CRLs: a B-LT dossier validates without any network access."""
-    return dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs)
+    certificates and, with revinfo, its OCSP responses and CRLs: a B-LT dossier validates
+    without network access. Without revinfo (a time long after they were fetched, when they
+    are stale), revocation is soft-fail, as for a B-B signature."""
+    if dss is None:
+        return ValidationContext(**kwargs)
+    if revinfo:
+        return dss.as_validation_context(kwargs)
+    return ValidationContext(other_certs=list(dss.load_certs()), **kwargs)
 
 
-def _covers_whole_file(reader: PdfFileReader, status, dss, context_kwargs: dict) -> tuple[bool, bool]:
-    """(nothing but LTA updates follow the signature, there is a document timestamp covering the whole file)."""
-    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
-        return True, False
-    if status.coverage != SignatureCoverageLevel.ENTIRE_REVISION or status.modification_level is None \
-            or status.modification_level > ModificationLevel.LTA_UPDATES:
-        return False, False
+def _last_document_timestamp(reader: PdfFileReader, dss, kwargs: dict) -> datetime | None:
+    """The time of the last document timestamp, when it is intact, trusted and covers the entire file."""
     stamps = reader.embedded_timestamp_signatures
     if not stamps:
-        return False, False
-    last = validate_pdf_timestamp(stamps[-1], validation_context=_context(dss, context_kwargs), skip_diff=True)
-    whole = bool(last.intact and last.valid and last.coverage == SignatureCoverageLevel.ENTIRE_FILE)
-    return whole, whole
+        return None
+    status = validate_pdf_timestamp(stamps[-1], validation_context=_context(dss, kwargs, revinfo=False),
+                                    skip_diff=True)
+    if status.intact and status.valid and status.trusted and status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return status.timestamp
+    return None
+
+
+def _nothing_else_appended(status, stamped_at: datetime | None) -> bool:
+    """The signature covers the whole file; or (B-LTA) pyHanko's difference analysis finds only
+    validation data and timestamps added after it (LTA_UPDATES), and a trusted document timestamp
+    covers the entire file, so nothing follows that either."""
+    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return True
+    return (stamped_at is not None and status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+            and status.modification_level is not None and status.modification_level <= ModificationLevel.LTA_UPDATES)
 
 
 def _trust_problem(status, timestamp: datetime | None) -> str:
@@ -409,8 +441,8 @@ def _trust_problem(status, timestamp: datetime | None) -> str:
     elif not_after < now:
         why = f"the signing certificate expired on {not_after:%Y-%m-%d}"
     else:
-        return ("the signing certificate is not valid (it does not chain to a trusted root, or is not usable for "
-                "signing)")
+        return ("the signing certificate is not valid (it does not chain to a trusted root, is revoked, or is not "
+                "usable for signing)")
     if timestamp is None:
         return (f"{why}, and the signature carries no trusted timestamp (PAdES B-B) that would prove it was made "
                 "while the certificate was valid")
