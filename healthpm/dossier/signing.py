@@ -267,11 +267,18 @@ def sign_pdf(pdf: bytes, signer: signers.SimpleSigner, *, reason: str, location:
             SigningError, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
         if stamper is None:
             raise
+        detail = f"{type(exc).__name__}: {exc or 'no answer'}"
+        if exc.__cause__ is not None and str(exc.__cause__):
+            detail += f" ({str(exc.__cause__)[:300]})"
+        if isinstance(exc, (TimestampRequestError, aiohttp.ClientError, asyncio.TimeoutError)):
+            what = f"The time-stamping authority {tsa_url()} did not give a timestamp"
+        else:
+            what = ("The validation data for the long-term signature (the OCSP/CRL answers for the signing and the "
+                    f"TSA's certificates, with {tsa_url()} as TSA) could not be gathered")
         raise TimestampUnavailable(
-            f"The long-term signature could not be made with the time-stamping authority {tsa_url()}: "
-            f"{type(exc).__name__}: {exc or 'no answer'}. Check that the TSA (HEALTHPM_TSA_URL) and the OCSP/CRL "
-            "servers of the signing certificate answer, and that their chains end in HEALTHPM_SIGNING_TRUST_ROOTS; "
-            "then request a new version."
+            f"{what}: {detail}. No signature without a trusted timestamp is issued instead. Check that the TSA "
+            "(HEALTHPM_TSA_URL) and the OCSP/CRL servers named in the certificates answer, and that the signing and "
+            "the TSA's certificates chain to HEALTHPM_SIGNING_TRUST_ROOTS; then request a new version."
         ) from exc
     return out.getvalue()
 

@@ -177,6 +177,25 @@ def test_a_tsa_that_answers_with_an_error_fails_the_dossier(pm, compliance, long
     assert dossier.state == Dossier.State.FAILED and "time-stamping authority" in dossier.error
 
 
+def test_a_certificate_already_revoked_is_refused_at_signing(test_pki, pki_files):
+    later = test_pki.t0 + timedelta(days=2)  # after the revocation at t0 + 1 day
+
+    with override_settings(**pki_settings(test_pki, pki_files, "revoked")), test_pki.at(later), \
+            time_machine.travel(later, tick=False), pytest.raises(signing.TimestampUnavailable) as refused:
+        signing.sign_pdf(small_pdf(), signing.load_signer(), reason="after revocation")
+
+    assert "could not be gathered" in str(refused.value) and "revoked" in str(refused.value).lower()
+
+
+def test_a_tsa_whose_chain_is_not_trusted_is_refused_at_signing(test_pki, pki_files):
+    untrusted = {**pki_settings(test_pki, pki_files), "HEALTHPM_SIGNING_TRUST_ROOTS": []}
+
+    with override_settings(**untrusted), pytest.raises(signing.TimestampUnavailable) as refused:
+        signing.sign_pdf(small_pdf(), signing.load_signer(), reason="no trust roots")
+
+    assert "HEALTHPM_SIGNING_TRUST_ROOTS" in str(refused.value) and "Test Root CA" in str(refused.value)
+
+
 # --- B-LTA: only a document timestamp may follow the signature ---------------------------------------
 def _revision_changing_the_catalog(data: bytes) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
