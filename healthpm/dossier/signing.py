@@ -187,7 +187,8 @@ def configured_trust_roots() -> list[asn1_x509.Certificate]:
                 f"The trust roots file {path} (HEALTHPM_SIGNING_TRUST_ROOTS) cannot be read: {exc.strerror or exc}."
             ) from exc
         if asn1_pem.detect(data):
-            roots.extend(asn1_x509.Certificate.load(der) for _type, _headers, der in asn1_pem.unarmor(data, multiple=True))
+            blocks = asn1_pem.unarmor(data, multiple=True)
+            roots.extend(asn1_x509.Certificate.load(der) for _type, _headers, der in blocks)
         else:
             roots.append(asn1_x509.Certificate.load(data))
     return roots

@@ -48,6 +48,7 @@ def dossier_page(request, slug):
         "can_export": access.can_export_dossier(request.user, initiative),
         "will_sign": initiative.status == "approved",
         "signature_level": signing.signature_level(),
+        "has_signed": any(d.kind == Dossier.Kind.FINAL and d.state == Dossier.State.DONE for d in dossiers),
         "has_model_card": model_card.applies(initiative),
     }
     if request.headers.get("HX-Request"):

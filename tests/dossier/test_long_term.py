@@ -145,7 +145,8 @@ def test_a_certificate_revoked_after_signing_still_validates_as_of_the_signing_t
         now = validate_pdf_signature(embedded, signer_validation_context=ValidationContext(moment=later, **fetched),
                                      ts_validation_context=ValidationContext(moment=later, **fetched))
         assert now.intact and now.valid and not now.trusted
-        assert now.revocation_details is not None and now.revocation_details.revocation_date > now.timestamp_validity.timestamp
+        revoked = now.revocation_details
+        assert revoked is not None and revoked.revocation_date > now.timestamp_validity.timestamp
         signed_at = now.timestamp_validity.timestamp
         # The OCSP responder's answer today (revoked since t0 + 1 day) applies back to the signing time.
         then = validate_pdf_signature(embedded, skip_diff=True, signer_validation_context=ValidationContext(
