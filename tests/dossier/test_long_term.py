@@ -275,3 +275,24 @@ def test_without_a_tsa_a_dossier_is_b_b_and_the_page_says_it_has_no_trusted_time
         result = dossier_verify(data)
     assert result.verdict == "untrusted"
     assert "expired" in result.message and "no trusted timestamp (PAdES B-B)" in result.message
+
+
+def test_trust_roots_are_read_from_a_bundle_and_a_missing_file_is_reported(signed_with, test_pki, pki_files, settings,
+                                                                           tmp_path):
+    for name, value in pki_settings(test_pki, pki_files).items():
+        setattr(settings, name, value)
+    data = signed_with("signer1")
+    bundle = tmp_path / "bundle.pem"
+    # An unrelated CA first (the TSA's certificate stands in for one), then the real root.
+    from asn1crypto import pem
+
+    bundle.write_bytes(pem.armor("CERTIFICATE", test_pki.cert("tsa").dump()) + pki_files.root.read_bytes())
+    settings.HEALTHPM_SIGNING_TRUST_ROOTS = [str(bundle)]
+
+    assert [c.subject.human_friendly for c in signing.configured_trust_roots()][1].startswith(
+        "Common Name: healthpm Test Root CA")
+    assert dossier_verify(data).verdict == "unknown"  # genuine signature, but no stored dossier has this hash
+
+    settings.HEALTHPM_SIGNING_TRUST_ROOTS = [str(tmp_path / "gone.pem")]
+    result = dossier_verify(data)
+    assert result.verdict == "unavailable" and "gone.pem" in result.message
