@@ -226,9 +226,10 @@ def test_anything_but_a_timestamp_appended_to_a_b_lta_file_is_altered(append, si
 # --- rotation ---------------------------------------------------------------------------------------
 def test_dossiers_signed_before_and_after_a_certificate_rotation_both_verify(pm, compliance, long_term_signing,
                                                                            pki_files, settings, tmp_path, capsys):
-    first, first_data = export(signed_initiative(pm, compliance))
+    initiative = signed_initiative(pm, compliance)
+    first, first_data = export(initiative)
     settings.HEALTHPM_SIGNING_P12 = pki_files.p12["signer2"]
-    second, second_data = export(signed_initiative(pm, compliance))
+    second, second_data = export(initiative)
 
     assert [c.subject.split(",")[0] for c in SigningCertificate.objects.order_by("first_used_at")] == [
         "Common Name: healthpm dossier signing 1", "Common Name: healthpm dossier signing 2"]
@@ -244,12 +245,13 @@ def test_dossiers_signed_before_and_after_a_certificate_rotation_both_verify(pm,
 
 def test_a_self_signed_certificate_replaced_by_another_keeps_its_dossiers_verifiable(pm, compliance, signing_cert,
                                                                                    settings, tmp_path):
-    old, old_data = export(signed_initiative(pm, compliance))
+    initiative = signed_initiative(pm, compliance)
+    old, old_data = export(initiative)
     replacement = tmp_path / "replacement.p12"
     signing.make_certificate(replacement, secret=settings.HEALTHPM_SIGNING_PASSPHRASE.encode(),
                              common_name="healthpm dossier signing (2027)")
     settings.HEALTHPM_SIGNING_P12 = replacement
-    new, new_data = export(signed_initiative(pm, compliance))
+    new, new_data = export(initiative)
 
     assert dossier_verify(old_data).verdict == "genuine" and dossier_verify(new_data).verdict == "genuine"
     # A certificate never recorded (not ours) is still refused.
