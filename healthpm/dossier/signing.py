@@ -367,7 +367,9 @@ def check_signature(data: bytes, our_certs: asn1_x509.Certificate | Iterable[asn
     # timestamp existed at its time, so the signature timestamp's chain is checked as of then.
     stamped_at = _last_document_timestamp(reader, dss, kwargs)
     ts_context = _context(dss, {**kwargs, "moment": stamped_at}) if stamped_at else _context(dss, kwargs, revinfo=False)
-    status = validate_pdf_signature(embedded, signer_validation_context=_context(dss, kwargs),
+    # The signer as of now from the certificates alone (the embedded OCSP/CRLs are stale by
+    # then and a B-B file has none: revocation is soft-fail, as it always was).
+    status = validate_pdf_signature(embedded, signer_validation_context=_context(dss, kwargs, revinfo=False),
                                     ts_validation_context=ts_context)
     intact = bool(status.intact and status.valid)
     whole = _nothing_else_appended(status, stamped_at)
@@ -375,20 +377,23 @@ def check_signature(data: bytes, our_certs: asn1_x509.Certificate | Iterable[asn
     timestamp = stamp.timestamp if stamp is not None and stamp.intact and stamp.valid and stamp.trusted else None
     # A self-signed certificate is its own trust anchor, and a validator does not check an
     # anchor's validity period: checked here for every certificate.
-    trusted, as_of_timestamp = bool(status.trusted) and _valid_at(cert, datetime.now(dt_timezone.utc)), False
-    if intact and not trusted and timestamp is not None:
-        # Proof of existence: the signature existed at the timestamp's time, so the certificate
-        # only had to be valid (unexpired, unrevoked) then, by the OCSP/CRLs embedded at signing.
-        past = validate_pdf_signature(embedded, skip_diff=True,
-                                      signer_validation_context=_context(dss, {**kwargs, "moment": timestamp}))
-        trusted = as_of_timestamp = bool(past.intact and past.valid and past.trusted) and _valid_at(cert, timestamp)
+    valid_now = bool(status.trusted) and _valid_at(cert, datetime.now(dt_timezone.utc))
+    trusted, as_of_timestamp, judged = valid_now, False, status
+    if intact and timestamp is not None:
+        # Proof of existence: the signature existed at its timestamp's time, so the certificate
+        # has to have been valid (unexpired, unrevoked) then, by the OCSP/CRLs embedded at
+        # signing; expiry or revocation since does not matter.
+        judged = validate_pdf_signature(embedded, skip_diff=True,
+                                        signer_validation_context=_context(dss, {**kwargs, "moment": timestamp}))
+        trusted = bool(judged.intact and judged.valid and judged.trusted) and _valid_at(cert, timestamp)
+        as_of_timestamp = trusted and not valid_now
     problem = ""
     if not intact:
         problem = "the signed content does not match its signature"
     elif not whole:
         problem = "content was added to the file after it was signed"
     elif not trusted:
-        problem = _trust_problem(status, timestamp)
+        problem = _trust_problem(judged, timestamp)
     return SignatureCheck(signed=True, ours=True, intact=intact, whole_file=whole, trusted=trusted, signer=signer,
                           problem=problem, level=LEVEL_LTA if stamped_at and timestamp else LEVEL_BB,
                           timestamp=timestamp, as_of_timestamp=as_of_timestamp, fingerprint=fingerprint(cert))
