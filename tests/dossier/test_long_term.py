@@ -3,7 +3,7 @@
 
 import socket
 from datetime import timedelta
-from io import BytesIO
+from io import BytesIO, StringIO
 
 import pytest
 import time_machine
@@ -17,6 +17,7 @@ from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signatur
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from healthpm.audit import checkpoints
 from healthpm.dossier import signing
 from healthpm.dossier.models import Dossier, SigningCertificate
 from healthpm.dossier.services import dossier_export, dossier_verify
@@ -247,6 +248,7 @@ def test_a_self_signed_certificate_replaced_by_another_keeps_its_dossiers_verifi
                                                                                    settings, tmp_path):
     initiative = signed_initiative(pm, compliance)
     old, old_data = export(initiative)
+    checkpoints.checkpoint_write()  # an audit checkpoint signed with the old certificate too
     replacement = tmp_path / "replacement.p12"
     signing.make_certificate(replacement, secret=settings.HEALTHPM_SIGNING_PASSPHRASE.encode(),
                              common_name="healthpm dossier signing (2027)")
@@ -254,6 +256,10 @@ def test_a_self_signed_certificate_replaced_by_another_keeps_its_dossiers_verifi
     new, new_data = export(initiative)
 
     assert dossier_verify(old_data).verdict == "genuine" and dossier_verify(new_data).verdict == "genuine"
+    # The audit anchors signed before the rotation (a dossier, a checkpoint) still hold.
+    out, err = StringIO(), StringIO()
+    call_command("verify_audit", "--anchors", stdout=out, stderr=err)
+    assert "Anchors: 3 checked" in out.getvalue() and "not with this deployment's certificate" not in err.getvalue()
     # A certificate never recorded (not ours) is still refused.
     SigningCertificate.objects.filter(pk=old.signing_certificate_id).update(der=new.signing_certificate.der)
     assert dossier_verify(old_data).verdict == "foreign"
