@@ -448,6 +448,15 @@ HEALTHPM_SIGNING_P12 = Path(os.environ.get("HEALTHPM_SIGNING_P12", VAR_DIR / "si
 # The constant only ever protects the demo's self-signed certificate (DEBUG); production sets its own.
 HEALTHPM_SIGNING_PASSPHRASE = env_str("HEALTHPM_SIGNING_PASSPHRASE") or ("healthpm-demo-signing" if DEBUG else "")
 HEALTHPM_DOSSIER_TIME_LIMIT = env_int("HEALTHPM_DOSSIER_TIME_LIMIT", 180)
+# PEM file(s), comma-separated: the CA roots the signing certificate (and the TSA's) chain to.
+# A self-signed signing certificate (the demo's) is its own root and needs none.
+HEALTHPM_SIGNING_TRUST_ROOTS = env_list("HEALTHPM_SIGNING_TRUST_ROOTS", [])
+# An RFC 3161 time-stamping authority: with it dossiers are PAdES B-LTA (signature timestamp,
+# embedded OCSP/CRLs, document timestamp); without it B-B. Credentials are HTTP basic auth.
+HEALTHPM_TSA_URL = env_str("HEALTHPM_TSA_URL")
+HEALTHPM_TSA_USERNAME = env_str("HEALTHPM_TSA_USERNAME")
+HEALTHPM_TSA_PASSWORD = env_str("HEALTHPM_TSA_PASSWORD")
+HEALTHPM_TSA_TIMEOUT = env_int("HEALTHPM_TSA_TIMEOUT", 10)
 # Audit checkpoints (healthpm/audit/checkpoints.py): signed PDFs of the audit chain's head, written
 # daily. Keep the folder outside media and outside the database's reach (its own volume, a
 # write-once bucket mounted here): a checkpoint is only evidence if whoever can rewrite the database

@@ -132,6 +132,8 @@ class DossierSerializer(serializers.Serializer):
     sha256 = serializers.CharField(allow_blank=True)
     size = serializers.IntegerField(allow_null=True)
     pages = serializers.IntegerField(allow_null=True)
+    signature_level = serializers.CharField(
+        allow_blank=True, help_text='"PAdES B-LTA" (trusted timestamp), "PAdES B-B" (none), or empty for a draft.')
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
     download_url = serializers.CharField(allow_null=True)

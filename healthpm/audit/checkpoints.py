@@ -22,6 +22,7 @@ from django.utils import timezone
 from weasyprint import HTML
 
 from healthpm.dossier import signing
+from healthpm.dossier.models import SigningCertificate
 from healthpm.dossier.render import BASE_URL, StaticOnlyFetcher
 
 from . import anchors
@@ -84,6 +85,8 @@ def checkpoint_write(*, actor_label: str = "system") -> Checkpoint:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o444)  # read-only: a checkpoint is written once
         with transaction.atomic():
+            # Remembered like a dossier's: verification accepts it after the certificate is rotated.
+            SigningCertificate.record(signer.signing_cert)
             record(ACTION, actor_label=actor_label,
                    after={"file": name, "sha256": sha, "head_id": head.id, "head_hash": head.hash,
                           "count": head.count, "at": at})

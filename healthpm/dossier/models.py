@@ -1,8 +1,10 @@
+import hashlib
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 def dossier_upload_to(instance: "Dossier", filename: str) -> str:
@@ -49,6 +51,10 @@ class Dossier(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # "PAdES B-B" or "PAdES B-LTA" for a signed version (signing.LEVEL_*); blank for a draft.
+    signature_level = models.CharField(max_length=16, blank=True)
+    signing_certificate = models.ForeignKey("SigningCertificate", null=True, blank=True, on_delete=models.PROTECT,
+                                            related_name="dossiers")
 
     class Meta:
         ordering = ["initiative_id", "-version"]
@@ -70,3 +76,56 @@ class Dossier(models.Model):
 
     def get_download_url(self) -> str:
         return reverse("dossier:download", args=[self.initiative.slug, self.version])
+
+    @property
+    def long_term(self) -> bool:
+        return self.signature_level == "PAdES B-LTA"
+
+
+class SigningCertificate(models.Model):
+    """Every certificate this deployment has signed a dossier with (SPEC §6, rotation).
+
+    Verification accepts a signature made with any of them, so dossiers signed before the
+    PKCS#12 was replaced stay verifiable. Recorded by services.build_pdf when it signs; rows are
+    never changed but for last_used_at, and never deleted.
+    """
+
+    fingerprint = models.CharField(max_length=64, unique=True)  # SHA-256 of the DER, hex
+    subject = models.CharField(max_length=500)
+    issuer = models.CharField(max_length=500)
+    serial = models.CharField(max_length=80)
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+    der = models.BinaryField()
+    first_used_at = models.DateTimeField()
+    last_used_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-first_used_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} (SHA-256 {self.fingerprint[:16]}…, valid until {self.not_after:%Y-%m-%d})"
+
+    @property
+    def self_signed(self) -> bool:
+        return self.subject == self.issuer
+
+    @classmethod
+    def record(cls, cert, *, at=None) -> "SigningCertificate":
+        """Remember cert (an asn1crypto x509.Certificate) as one this deployment signs with."""
+        at = at or timezone.now()
+        fingerprint = hashlib.sha256(cert.dump()).hexdigest()
+        validity = cert["tbs_certificate"]["validity"]
+        row, created = cls.objects.get_or_create(fingerprint=fingerprint, defaults={
+            "subject": cert.subject.human_friendly[:500], "issuer": cert.issuer.human_friendly[:500],
+            "serial": format(cert.serial_number, "x")[:80], "not_before": validity["not_before"].native,
+            "not_after": validity["not_after"].native, "der": cert.dump(), "first_used_at": at, "last_used_at": at,
+        })
+        if not created:
+            cls.objects.filter(pk=row.pk, last_used_at__lt=at).update(last_used_at=at)
+        return row
+
+    def certificate(self):
+        from asn1crypto import x509
+
+        return x509.Certificate.load(bytes(self.der))

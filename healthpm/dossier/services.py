@@ -23,7 +23,7 @@ from healthpm.gates.models import Gate
 from healthpm.initiatives.models import Initiative, Status
 
 from . import model_card, render, signing
-from .models import Dossier, dossier_upload_to, stored_name
+from .models import Dossier, SigningCertificate, dossier_upload_to, stored_name
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +71,16 @@ class BuiltPdf:
     data: bytes
     pages: int
     kind: str
+    signature_level: str = ""  # signing.LEVEL_* for a signed version
+    certificate: object = None  # the signer's asn1crypto certificate, for a signed version
 
 
 def build_pdf(initiative: Initiative, *, version: int) -> BuiltPdf:
-    """Render the dossier and, when the initiative is approved, sign it. Nothing is stored."""
+    """Render the dossier and, when the initiative is approved, sign it. Nothing is stored.
+
+    With a TSA configured the signature is PAdES B-LTA; a TSA or revocation server that does
+    not answer raises signing.TimestampUnavailable (the version fails, never a silent B-B).
+    """
     final = initiative.status == Status.APPROVED
     # Load the certificate first: a missing certificate should fail before seconds of rendering.
     signer = signing.load_signer() if final else None
@@ -83,15 +89,17 @@ def build_pdf(initiative: Initiative, *, version: int) -> BuiltPdf:
         certificate=signing.describe(signer.signing_cert) if signer else None,
     )
     pdf = render.render_pdf(context)
-    data = pdf.data
+    data, level = pdf.data, ""
     if signer is not None:
         signature = current_signature(initiative)
+        level = signing.signature_level()
         data = signing.sign_pdf(
-            data, signer, location=settings.SITE_URL,
+            data, signer, location=settings.SITE_URL, long_term=level == signing.LEVEL_LTA,
             reason=f"healthpm launch-readiness dossier v{version} of {initiative.slug}: "
                    f"{signature.manifestation if signature else 'approved'}",
         )
-    return BuiltPdf(data=data, pages=pdf.pages, kind=Dossier.Kind.FINAL if final else Dossier.Kind.DRAFT)
+    return BuiltPdf(data=data, pages=pdf.pages, kind=Dossier.Kind.FINAL if final else Dossier.Kind.DRAFT,
+                    signature_level=level, certificate=signer.signing_cert if signer else None)
 
 
 class _CompletedFile(File):
@@ -179,16 +187,21 @@ def dossier_generate(dossier_id: int, *, take_over: bool = False) -> Dossier | N
             saved = dossier.file.storage.save(dossier_upload_to(dossier, "dossier.pdf"), _CompletedFile(fh))
         sha = hashlib.sha256(built.data).hexdigest()
         with transaction.atomic():
+            # Recorded before the row is marked done: verification trusts what was recorded.
+            certificate = SigningCertificate.record(built.certificate) if built.certificate is not None else None
             done = Dossier.objects.filter(ours).update(
                 state=Dossier.State.DONE, kind=built.kind, file=saved, sha256=sha, size=len(built.data),
-                pages=built.pages, finished_at=timezone.now(),
+                pages=built.pages, finished_at=timezone.now(), signature_level=built.signature_level,
+                signing_certificate=certificate,
             )
             if not done:
                 raise _LostClaim()
             dossier.refresh_from_db()
-            record("dossier_generated", obj=dossier, initiative=initiative, actor_label="system",
-                   after={"version": dossier.version, "kind": dossier.kind, "sha256": sha,
-                          "size": dossier.size, "pages": dossier.pages})
+            after = {"version": dossier.version, "kind": dossier.kind, "sha256": sha,
+                     "size": dossier.size, "pages": dossier.pages}
+            if certificate is not None:
+                after |= {"signature_level": built.signature_level, "certificate": certificate.fingerprint}
+            record("dossier_generated", obj=dossier, initiative=initiative, actor_label="system", after=after)
         return dossier
     except _LostClaim:
         log.warning("dossier %s: run %s was taken over by another run; its file is discarded", dossier_id, token)
@@ -274,14 +287,13 @@ def dossier_verify(data: bytes) -> Verification:
         return Verification(False, "not_pdf", "This file is not a PDF, so it cannot be a healthpm dossier.", sha)
     match = (Dossier.objects.filter(sha256=sha, state=Dossier.State.DONE)
              .select_related("initiative").order_by("pk").first())
+    our_certs, unavailable = our_certificates()
     try:
-        our_cert = signing.load_signer().signing_cert
-    except signing.SigningUnavailable as exc:
-        our_cert, unavailable = None, str(exc)
-    try:
-        if our_cert is None and signing.has_signatures(data):
+        if not our_certs and signing.has_signatures(data):
             return Verification(False, "unavailable", f"Signed PDFs cannot be checked right now: {unavailable}", sha)
-        check = signing.check_signature(data, our_cert) if our_cert is not None else signing.SignatureCheck(signed=False)
+        check = signing.check_signature(data, our_certs) if our_certs else signing.SignatureCheck(signed=False)
+    except signing.SigningUnavailable as exc:  # an unreadable HEALTHPM_SIGNING_TRUST_ROOTS
+        return Verification(False, "unavailable", f"Signed PDFs cannot be checked right now: {exc}", sha)
     except Exception as exc:  # a PDF so damaged its structure or signature cannot be parsed
         log.info("verification could not read %s: %s", sha, exc)
         if b"/ByteRange" in data:
@@ -318,7 +330,33 @@ def dossier_verify(data: bytes) -> Verification:
                             "dossier has this SHA-256, so it cannot be named. Ask an administrator.", sha)
     return Verification(True, "genuine",
                         f"Genuine: an unmodified, digitally signed {_named(match)}, issued by this deployment on "
-                        f"{match.finished_at:%Y-%m-%d %H:%M} UTC.", sha, match)
+                        f"{match.finished_at:%Y-%m-%d %H:%M} UTC. {_level_note(check)}", sha, match)
+
+
+def _level_note(check: signing.SignatureCheck) -> str:
+    if check.timestamp is None:
+        return (f"Signature level {signing.LEVEL_BB}: no trusted timestamp, so it stays verifiable only while the "
+                "signing certificate is valid.")
+    note = f"Signature level {check.level}, timestamped {check.timestamp:%Y-%m-%d %H:%M} UTC by a trusted TSA"
+    if check.as_of_timestamp:
+        note += ("; the signing certificate no longer validates today (expired, revoked, or its revocation data "
+                 "is out of date) but was valid at that time, which is what counts for a timestamped signature")
+    return note + "."
+
+
+def our_certificates() -> tuple[list, str]:
+    """Every certificate this deployment has signed with (recorded at signing), plus the current one.
+
+    Returns (certificates, why the current one is unavailable or "").
+    """
+    certs = [row.certificate() for row in SigningCertificate.objects.order_by("pk")]
+    try:
+        current = signing.load_signer().signing_cert
+    except signing.SigningUnavailable as exc:
+        return certs, str(exc)
+    if all(cert.dump() != current.dump() for cert in certs):
+        certs.append(current)
+    return certs, ""
 
 
 def record_verification(result: Verification, *, by=None, actor_label: str = "") -> None:

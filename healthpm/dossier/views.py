@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from healthpm import access
 from healthpm.core.downloads import attachment
 
-from . import model_card
+from . import model_card, signing
 from .forms import VerifyForm
 from .models import Dossier
 from .services import (dossier_request, dossier_verify, model_card_of, record_download, record_model_card_download,
@@ -47,6 +47,8 @@ def dossier_page(request, slug):
         "busy": any(d.in_progress for d in dossiers),
         "can_export": access.can_export_dossier(request.user, initiative),
         "will_sign": initiative.status == "approved",
+        "signature_level": signing.signature_level(),
+        "has_signed": any(d.kind == Dossier.Kind.FINAL and d.state == Dossier.State.DONE for d in dossiers),
         "has_model_card": model_card.applies(initiative),
     }
     if request.headers.get("HX-Request"):

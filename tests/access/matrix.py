@@ -205,6 +205,8 @@ def build_world() -> World:
         assert dossier.state == "done", dossier.error
         dossiers[target] = dossier
     assert dossiers["approved"].kind == "final"
+    # Signing it recorded the certificate (the read-only SigningCertificate admin's object).
+    assert dossiers["approved"].signing_certificate is not None
 
     # A service account and an API token of the owner's, for the admin's pages and /api/tokens/<id>/revoke/.
     from healthpm.api.services import service_account_create

@@ -397,6 +397,8 @@ ADMIN_MODELS = {
     # is a changelist action, a POST the administrator may make).
     "webhooks.webhookendpoint": MANAGE,
     "webhooks.webhookdelivery": READ_ONLY,
+    # Every certificate dossiers were signed with, recorded at signing (rotation history).
+    "dossier.signingcertificate": READ_ONLY,
 }
 # The pages every ModelAdmin has ("redirect" is the unnamed <object_id>/ → change/ pattern),
 # plus the user admin's password form.

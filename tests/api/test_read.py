@@ -102,7 +102,8 @@ def test_a_dossier_version_is_listed_and_downloaded_with_the_web_audit_event(api
     assert dossier.state == "done", dossier.error
     client = api(leader)
     rows = client.get(urls(initiative)["dossiers"]).json()
-    assert [(r["version"], r["kind"], r["sha256"]) for r in rows] == [(dossier.version, "draft", dossier.sha256)]
+    assert [(r["version"], r["kind"], r["sha256"], r["signature_level"]) for r in rows] == [
+        (dossier.version, "draft", dossier.sha256, "")]
     response = client.get(rows[0]["download_url"])
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")

@@ -100,3 +100,26 @@ def associated_files(data: bytes) -> list[tuple[str, str]]:
     """(file name, AFRelationship) of each file the catalog's /AF array associates with the PDF."""
     specs = [ref.get_object() for ref in (reader(data).root.get("/AF") or [])]
     return [(str(spec["/UF"]), str(spec["/AFRelationship"])) for spec in specs]
+
+
+def pdfsig_signatures(data: bytes) -> list[dict[str, str]]:
+    """pdfsig's report, one dict per signature ("Signature Field Name" → "healthpm", …); a line without
+    a colon (e.g. "Total document signed") is a key with an empty value."""
+    blocks: list[dict[str, str]] = []
+    for line in pdfsig(data).splitlines():
+        if re.match(r"^Signature #\d+:", line):
+            blocks.append({})
+        elif blocks and line.strip().startswith("- "):
+            key, _, value = line.strip()[2:].partition(": ")
+            blocks[-1][key.strip()] = value.strip()
+    return blocks
+
+
+def pdfsig_dump(data: bytes) -> list[bytes]:
+    """Every signature's CMS blob, as `pdfsig -dump` writes it (one file per signature, in order)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "dossier.pdf"
+        path.write_bytes(data)
+        subprocess.run(["pdfsig", "-dump", str(path)], capture_output=True, timeout=60, cwd=folder)
+        dumped = sorted(Path(folder).glob("dossier.pdf.sig*"), key=lambda p: int(p.suffix[4:]))
+        return [p.read_bytes() for p in dumped]

@@ -22,7 +22,8 @@ class DossierList(APIView):
             done = dossier.state == Dossier.State.DONE and bool(dossier.file)
             rows.append({
                 "version": dossier.version, "kind": dossier.kind, "state": dossier.state, "sha256": dossier.sha256,
-                "size": dossier.size, "pages": dossier.pages, "created_at": dossier.created_at,
+                "size": dossier.size, "pages": dossier.pages, "signature_level": dossier.signature_level,
+                "created_at": dossier.created_at,
                 "finished_at": dossier.finished_at,
                 "download_url": reverse("api:dossier_download", args=[slug, dossier.version]) if done else None,
             })

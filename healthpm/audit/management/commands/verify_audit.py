@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from healthpm.audit import anchors
 from healthpm.audit.models import AuditEvent
 from healthpm.audit.services import verify_chain
-from healthpm.dossier import signing
+from healthpm.dossier.services import our_certificates
 
 
 class Command(BaseCommand):
@@ -41,10 +41,10 @@ class Command(BaseCommand):
     def check_anchors(self, paths: list[str]) -> bool:
         """Check each anchor file against the chain and report; True when none failed."""
         files = anchors.given(paths) if paths else [*anchors.stored_dossiers(), *anchors.stored_checkpoints()]
-        try:
-            our_cert = signing.load_signer().signing_cert
-        except signing.SigningUnavailable as exc:
-            self.stderr.write(f"Anchors cannot be checked: {exc}")
+        # Every certificate the deployment has signed with: anchors signed before a rotation still count.
+        our_cert, unavailable = our_certificates()
+        if not our_cert:
+            self.stderr.write(f"Anchors cannot be checked: {unavailable}")
             return False
         count = AuditEvent.objects.count()
         results = [anchors.check_file(f, our_cert=our_cert, chain_count=count) for f in files]
