@@ -44,7 +44,7 @@ from healthpm.gates.models import Gate
 from healthpm.gates.report import gate_report
 from healthpm.initiatives.models import Initiative, Status
 
-from . import model_card, tables
+from . import model_card, signing, tables
 
 # Relative URLs in the template resolve against this origin; the fetcher maps it to disk.
 BASE_URL = "https://healthpm.invalid/"
@@ -126,7 +126,7 @@ def _object_label(event: AuditEvent, initiative: Initiative) -> str:
 
 
 def dossier_context(initiative: Initiative, *, version: int, final: bool, generated_at: datetime,
-                    certificate=None) -> dict:
+                    certificate=None, signature_level: str = "") -> dict:
     """Everything the PDF shows, read in a fixed number of queries: each gate as the same
     report the gate page shows (healthpm.gates.report)."""
     ctx = evaluation_context()
@@ -168,6 +168,7 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
         "trail": trail,
         "approved": initiative.status == Status.APPROVED,
         "certificate": certificate,
+        "long_term": signature_level == signing.LEVEL_LTA,
         "site_url": settings.SITE_URL.rstrip("/"),
         # The whole chain's head as of rendering: the dossier anchors it (healthpm/audit/anchors.py).
         "audit_head": chain_head(),

@@ -84,15 +84,15 @@ def build_pdf(initiative: Initiative, *, version: int) -> BuiltPdf:
     final = initiative.status == Status.APPROVED
     # Load the certificate first: a missing certificate should fail before seconds of rendering.
     signer = signing.load_signer() if final else None
+    level = signing.signature_level() if signer else ""
     context = render.dossier_context(
         initiative, version=version, final=final, generated_at=timezone.now(),
-        certificate=signing.describe(signer.signing_cert) if signer else None,
+        certificate=signing.describe(signer.signing_cert) if signer else None, signature_level=level,
     )
     pdf = render.render_pdf(context)
-    data, level = pdf.data, ""
+    data = pdf.data
     if signer is not None:
         signature = current_signature(initiative)
-        level = signing.signature_level()
         data = signing.sign_pdf(
             data, signer, location=settings.SITE_URL, long_term=level == signing.LEVEL_LTA,
             reason=f"healthpm launch-readiness dossier v{version} of {initiative.slug}: "

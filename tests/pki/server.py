@@ -6,6 +6,8 @@ CRLs and an RFC 3161 TSA, for long-term signature tests (issue 17).
 `at(moment)` makes every service answer as of another time (a revocation in the future).
 """
 
+import shutil
+import tempfile
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ class TestPki:
     animator: object
     _server: object = field(repr=False, default=None)
     _thread: threading.Thread | None = field(repr=False, default=None)
+    _keys: Path | None = field(repr=False, default=None)
 
     __test__ = False  # not a pytest test class
 
@@ -52,18 +55,21 @@ class TestPki:
         # Bound first, so the certificates' OCSP/CRL URLs can name the port.
         server = make_server("127.0.0.1", 0, _not_ready, threaded=True, request_handler=Quiet)
         url = f"http://127.0.0.1:{server.server_port}"
-        config = CertomancerConfig(yaml.safe_load(text), key_search_dir=str(HERE), external_url_prefix=url)
+        config_data = yaml.safe_load(text)
+        keys = _fresh_keys(config_data)
+        config = CertomancerConfig(config_data, key_search_dir=str(keys), external_url_prefix=url)
         arch = config.get_pki_arch(ARCH)
         animator = Animator(AnimatorArchStore(config.pki_archs), with_web_ui=False)
         server.app = animator
         thread = threading.Thread(target=server.serve_forever, name="test-pki", daemon=True)
         thread.start()
-        return cls(t0=t0, url=url, arch=arch, animator=animator, _server=server, _thread=thread)
+        return cls(t0=t0, url=url, arch=arch, animator=animator, _server=server, _thread=thread, _keys=keys)
 
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
+        shutil.rmtree(self._keys, ignore_errors=True)
 
     @property
     def tsa_url(self) -> str:
@@ -98,3 +104,22 @@ class TestPki:
 def _not_ready(environ, start_response):
     start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
     return [b"test PKI starting"]
+
+
+def _fresh_keys(config_data: dict) -> Path:
+    """A new RSA key for every entity of the keyset, in a temporary folder laid out as the config says.
+
+    Made per run rather than kept in the repository: no private key is committed, not even a test one.
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    root = Path(tempfile.mkdtemp(prefix="healthpm-test-pki-"))
+    for keyset in config_data["keysets"].values():
+        folder = root / keyset.get("path-prefix", "")
+        folder.mkdir(parents=True, exist_ok=True)
+        for key in keyset["keys"].values():
+            private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            (folder / key["path"]).write_bytes(private.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return root
