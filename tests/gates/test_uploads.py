@@ -14,6 +14,7 @@ from healthpm.audit.models import AuditEvent
 from healthpm.core.errors import WorkflowError
 from healthpm.gates.models import Evidence
 from healthpm.gates.services import Upload, evidence_add
+from tests import crafted_files as crafted
 from tests.factories import InitiativeFactory, gate_of, office_bytes, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,14 @@ REFUSED = [
     pytest.param("diagram.svg", SVG, "is not an accepted file type", id="svg"),
     pytest.param("diagram.pdf", SVG, "is an HTML, SVG or XML document", id="svg-renamed-pdf"),
     pytest.param("diagram.pdf", png_bytes(), "named .pdf but its content is PNG", id="png-renamed-pdf"),
+    # issue 17: checked by structure, not by the first bytes
+    pytest.param("lineage.pdf", crafted.polyglot_pdf_exe(), "hides a Windows executable", id="polyglot-pdf-exe"),
+    pytest.param("lineage.pdf", crafted.polyglot_pdf_html(), "is damaged or not a real PDF", id="polyglot-pdf-html"),
+    pytest.param("lineage.pdf", crafted.pdf_open_action_js(), "contains JavaScript", id="pdf-javascript"),
+    pytest.param("lineage.pdf", crafted.pdf_launch(), "contains a launch action", id="pdf-launch"),
+    pytest.param("dictionary.docx", crafted.docx_with_vba_project(), "contains macros", id="docx-macros"),
+    pytest.param("lineage.txt", crafted.text_with_late_script(), "text with web markup inside", id="late-markup"),
+    pytest.param("flow.png", crafted.truncated_png(), "is a damaged PNG image", id="truncated-png"),
 ]
 
 ACCEPTED = [
@@ -111,6 +120,9 @@ def _post(client, gate, upload, *, follow=True) -> object:
     pytest.param("lineage.pdf", b"", "The submitted file is empty", id="empty"),
     pytest.param("lineage.txt", HTML, "is an HTML, SVG or XML document", id="html"),
     pytest.param("diagram.svg", SVG, "is not an accepted file type", id="svg"),
+    pytest.param("lineage.pdf", crafted.polyglot_pdf_exe(), "hides a Windows executable", id="polyglot"),
+    pytest.param("lineage.pdf", crafted.pdf_open_action_js(), "contains JavaScript", id="javascript"),
+    pytest.param("lineage.txt", crafted.text_with_late_script(), "text with web markup inside", id="late-markup"),
 ])
 def test_the_page_refuses_a_bad_upload_saying_why(gate, pm, client, settings, name, data, message):
     client.force_login(pm)
