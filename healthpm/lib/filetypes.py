@@ -27,6 +27,7 @@ Each refusal names the file and says what was found and what to do instead.
 import io
 import re
 import struct
+import threading
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -391,7 +392,7 @@ def _decoded(data: bytes) -> str | None:
             return None
 
 
-def _text_kind(data: bytes) -> Sniffed:
+def _text_kind(data: bytes, *, controls: bool = True) -> Sniffed:
     """Plain text, scanned whole: markup anywhere, or a control character anywhere, refuses it."""
     text = _decoded(data)
     if text is None:
@@ -403,15 +404,40 @@ def _text_kind(data: bytes) -> Sniffed:
         line = text.count("\n", 0, markup.start()) + 1
         return Sniffed(None, f"text with web markup inside (“{markup.group(0)[:20]}” on line {line:,}), which a browser "
                              "would render or run")
-    if any(ord(ch) < 32 and ch not in "\r\n\t\f" for ch in text):
+    if controls and any(ord(ch) < 32 and ch not in "\r\n\t\f" for ch in text):
         return Sniffed(None, "binary data of an unknown type")
     return Sniffed("txt", "")  # CSV and TXT are both plain text; the extension picks
 
 
+def check_text(data: bytes, *, controls: bool = True) -> None:
+    """Raise Refused unless `data` is text without markup, read whole; with `controls` False, a
+    control character is let through (a table import shows it as � and lets the person fix it)."""
+    found = _text_kind(data, controls=controls)
+    if found.kind is None:
+        raise Refused(f"is {found.reason}")
+
+
 # --- images --------------------------------------------------------------------------------
+# WeasyPrint sets Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES = True when imported (as
+# the web process does), and Pillow then pads a cut image instead of failing. The check turns it
+# off while it decodes; the lock keeps two checks from restoring each other's value.
+_PILLOW_FLAG = threading.Lock()
+
+
 def check_image(data: bytes, kind: str) -> None:
     """Raise Refused unless Pillow decodes `data` as a `kind` ("png"/"jpeg") image within its
     decompression-bomb limit (Image.MAX_IMAGE_PIXELS; the warning above it counts as a refusal)."""
+    from PIL import ImageFile
+
+    with _PILLOW_FLAG:
+        previous, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+        try:
+            _decode_image(data, kind)
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
+def _decode_image(data: bytes, kind: str) -> None:
     from PIL import Image, UnidentifiedImageError
 
     expected = {"png": "PNG", "jpeg": "JPEG"}[kind]

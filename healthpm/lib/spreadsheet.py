@@ -95,6 +95,10 @@ def kind_of(data: bytes, filename: str) -> str:
         raise Refused(f"“{filename}” is not a text file: upload an Excel workbook (.xlsx) or a CSV file.")
     if not name.endswith((".csv", ".txt")):
         raise Refused(f"“{filename}” is neither an Excel workbook (.xlsx) nor a CSV file (.csv).")
+    try:  # read whole, as an evidence upload is: the file may be kept as the table's evidence
+        filetypes.check_text(data, controls=False)
+    except filetypes.Refused as refused:
+        raise Refused(f"“{filename}” {refused}: upload the table as plain CSV or as .xlsx.") from None
     return "csv"
 
 

@@ -82,11 +82,12 @@ def launched_world(pm, compliance, make_token, settings):
 
 
 def test_every_post_operation_conforms_to_the_schema(launched_world, _keep_the_test_connection):
-    """The writes too (samples of a launched initiative, evidence on its locked gates), as its owner
-    with every scope: whatever the generated body, never a 5xx, always a declared answer."""
+    """The writes too (samples of a launched initiative, evidence on its locked gates, a dossier to
+    verify), as its owner with every scope: whatever the generated body, never a 5xx, always a declared answer."""
     operations = operations_of(launched_world, "POST")
     assert {op.path for op in operations} == {"/api/v1/initiatives/{slug}/metrics/",
-                                             "/api/v1/initiatives/{slug}/gates/{key}/evidence/"}
+                                             "/api/v1/initiatives/{slug}/gates/{key}/evidence/",
+                                             "/api/v1/dossiers/verify/"}
     # Not "schema-valid data is accepted": a write is also judged against the gate's own items
     # and the plan's metrics, which no static schema can list (400 names the field).
     run_each(operations, launched_world, excluded_checks=[positive_data_acceptance])

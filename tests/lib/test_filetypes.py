@@ -5,6 +5,7 @@ every real document of an accepted type must pass."""
 import time
 
 import pytest
+import weasyprint  # noqa: F401 — as in the web process: it sets Pillow's LOAD_TRUNCATED_IMAGES on import
 
 from healthpm.lib import filetypes
 from healthpm.lib.spreadsheet import Refused as SpreadsheetRefused
@@ -85,6 +86,14 @@ def test_it_accepts_a_real_document(name, make, content_type):
     assert filetypes.check(name, make()) == (content_type, "")
 
 
+def test_a_cut_image_is_refused_even_though_weasyprint_told_pillow_to_load_cut_images():
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # WeasyPrint's import did this
+    assert "is a damaged JPEG image" in filetypes.check("photo.jpg", crafted.truncated_jpeg())[1]
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # and the check gave it back
+
+
 def test_the_old_check_would_have_accepted_the_polyglots():
     """Guards the tests above: each polyglot starts exactly like the type it claims."""
     assert crafted.polyglot_pdf_exe().startswith(b"%PDF-1.4\n")
@@ -159,3 +168,10 @@ def test_checking_a_large_pdf_stays_within_a_second_or_two(megabytes):
     elapsed = time.perf_counter() - started
     print(f"filetypes.check on a {len(data) / 1_048_576:.1f} MB PDF: {elapsed:.3f} s")
     assert elapsed < 10
+
+
+def test_the_inventory_import_reads_a_csv_whole_like_the_evidence_upload():
+    honest = b"name,source_system\n" + b"lactate_last_6h,LIS\n" * 200
+    assert kind_of(honest, "inputs.csv") == "csv"
+    with pytest.raises(SpreadsheetRefused, match="text with web markup inside"):
+        kind_of(honest + b'creatinine,"<script>alert(1)</script>"\n', "inputs.csv")
