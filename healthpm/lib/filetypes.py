@@ -87,6 +87,8 @@ _EXECUTABLE_NAMES = re.compile(
 _MARKUP = re.compile(
     r"<\s*(?:script|html|body|iframe|frame|svg|object|embed|img|meta|link|style|form|base|math|applet)\b"
     r"|<!doctype|<\?xml", re.IGNORECASE)
+# Control characters other than tab, line feed, form feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _MARKUP_AT_START = re.compile(r"\s*(?:<!doctype|<\?xml|<\s*(?:html|svg|body|head|script)\b)", re.IGNORECASE)
 
 OOXML_MAIN = {
@@ -404,7 +406,7 @@ def _text_kind(data: bytes, *, controls: bool = True) -> Sniffed:
         line = text.count("\n", 0, markup.start()) + 1
         return Sniffed(None, f"text with web markup inside (“{markup.group(0)[:20]}” on line {line:,}), which a browser "
                              "would render or run")
-    if controls and any(ord(ch) < 32 and ch not in "\r\n\t\f" for ch in text):
+    if controls and _CONTROL.search(text):
         return Sniffed(None, "binary data of an unknown type")
     return Sniffed("txt", "")  # CSV and TXT are both plain text; the extension picks
 
