@@ -211,3 +211,20 @@ def test_evidence_expiring_later_is_added_without_a_warning(gate, pm, client):
     page = response.content.decode()
     assert "(v1) added." in page and "Already expired when uploaded" not in page
     assert not Evidence.objects.get().expired_at_upload
+
+
+# --- issue 17: the structure check runs once per upload -------------------------------------------
+def test_a_file_the_api_checked_first_is_not_parsed_again_by_the_service(gate, pm, monkeypatch):
+    """The API checks the upload to name the refused field, then evidence_add checks it again:
+    parsing a 25 MB PDF twice would double the cost, so the accepted type is kept on the Upload."""
+    from healthpm.gates.services import check_upload
+    from healthpm.lib import filetypes
+
+    parsed, real = [], filetypes.check
+    monkeypatch.setattr(filetypes, "check", lambda name, data, **kw: parsed.append(name) or real(name, data, **kw))
+    upload = Upload(name="lineage.pdf", data=pdf_bytes())
+
+    assert check_upload(upload) == "application/pdf"
+    evidence_add(gate=gate, by=pm, item_key=ITEM, effective_date=timezone.localdate(), upload=upload)
+
+    assert parsed == ["lineage.pdf"] and Evidence.objects.get().content_type == "application/pdf"
