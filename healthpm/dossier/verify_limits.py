@@ -28,7 +28,8 @@ Why not one event at the first repeat, or an event per N repeats? The count is o
 when the window closes; an event per N leaves the remainder unwritten. Why not a table? The
 counts are transient and per process in the demo; an append-only trail plus a cache keeps the
 schema unchanged. What can still be lost is said out loud rather than silently: a window whose
-counter the cache evicted before the flush is written with `"count": null, "lost": true`. Only
+counter the cache evicted before the flush is written with `"count": null, "lost": true`; a repeat that cannot register its window (the index's lock
+stayed taken) is written as its own `dossier_verified`. Only
 losing the cache's index of open windows itself (a Redis restart without persistence) loses
 repeat counts, never a first verification.
 """
@@ -79,16 +80,17 @@ def _iso(ts: float) -> str:
 
 @contextmanager
 def _index_lock():
-    """A short mutual exclusion over the index of open windows (cache.add is atomic)."""
-    for _ in range(50):
+    """A short mutual exclusion over the index of open windows (cache.add is atomic); yields
+    False when it stayed taken for two seconds (a holder that died frees it after ten)."""
+    for _ in range(100):
         if cache.add(_INDEX_LOCK, 1, timeout=10):
             try:
-                yield
+                yield True
             finally:
                 cache.delete(_INDEX_LOCK)
             return
         time.sleep(0.02)
-    raise TimeoutError("the verification tally index stayed locked")
+    yield False
 
 
 def record_user_verification(result, *, by, now: float | None = None) -> None:
@@ -109,15 +111,20 @@ def record_user_verification(result, *, by, now: float | None = None) -> None:
         window = cache.get(triple) or window  # a parallel request opened it first: this is a repeat
     counter = window["counter"]
     cache.add(counter, 0, timeout=_KEEP)
-    repeats = cache.incr(counter)
+    cache.incr(counter)
     cache.set(f"{counter}:last", now, timeout=_KEEP)
-    if repeats == 1:
-        with _index_lock():
+    if cache.get(f"{counter}:indexed") is None:  # the window's first repeat (or an earlier try failed)
+        with _index_lock() as locked:
+            if not locked:  # rather this one as its own event than a count nobody will flush
+                cache.decr(counter)
+                _first_event(result, by)
+                return
             index = cache.get(_INDEX) or {}
             index[counter] = {"closes": window["opened"] + REPEAT_WINDOW, "opened": window["opened"],
                               "user": by.pk, "sha256": result.sha256, "verdict": result.verdict,
                               "dossier": result.dossier.pk if result.dossier else None}
             cache.set(_INDEX, index, timeout=None)
+            cache.set(f"{counter}:indexed", 1, timeout=_KEEP)
 
 
 def _first_event(result, by) -> None:
@@ -136,7 +143,9 @@ def flush_due(*, now: float | None = None) -> int:
     if not any(entry["closes"] <= now for entry in index.values()):
         return 0
     written = 0
-    with _index_lock():
+    with _index_lock() as locked:
+        if not locked:
+            return 0  # another process is flushing; whatever it leaves, the next flush writes
         index = cache.get(_INDEX) or {}
         due = {counter: entry for counter, entry in index.items() if entry["closes"] <= now}
         for counter, entry in due.items():

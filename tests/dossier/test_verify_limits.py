@@ -199,3 +199,23 @@ def test_other_pyhanko_warnings_keep_their_level_and_traceback(caplog):
             logger.warning("Error in diff operation between revision 1 and 2", exc_info=exc)
     (record,) = [r for r in caplog.records if r.name == logger.name]
     assert record.levelname == "WARNING" and record.exc_info is not None
+
+
+def test_a_repeat_that_cannot_take_the_index_lock_is_written_as_its_own_event(login, pm2, monkeypatch):
+    """Nothing is dropped when the cache's lock stays taken (a flusher that died holding it)."""
+    import healthpm.dossier.verify_limits as limits
+
+    monkeypatch.setattr(limits.time, "sleep", lambda seconds: None)
+    client = login(pm2)
+    with time_machine.travel(START, tick=False) as clock:
+        post(client, b"the same file")
+        cache.add("verify-tally:lock", 1, timeout=60)
+        post(client, b"the same file")  # a repeat, but its window cannot be indexed: written now
+        assert events().count() == 2
+        cache.delete("verify-tally:lock")
+        post(client, b"the same file")  # the next repeat indexes the window
+        clock.move_to(START + timedelta(seconds=REPEAT_WINDOW + 1))
+        flush_verification_repeats()
+
+    assert events().count() == 2
+    assert events("dossier_verifications_repeated").get().after["count"] == 1
