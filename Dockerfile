@@ -40,10 +40,11 @@ ENV STATIC_ROOT=/app/staticfiles \
 RUN SECRET_KEY=collectstatic-during-image-build-only DEBUG=false python manage.py collectstatic --noinput
 
 # An unprivileged user with a fixed uid, so host files it must read (./secrets) can be given to
-# it: `chown 1000:1000`. Evidence and dossiers live under /data/media (named volumes in compose).
+# it: `chown 1000:1000`. Evidence and dossiers live under /data/media, audit checkpoints in
+# /data/audit-checkpoints (named volumes in compose).
 RUN groupadd --gid 1000 healthpm \
  && useradd --uid 1000 --gid 1000 --create-home --shell /usr/sbin/nologin healthpm \
- && mkdir -p /data/media/evidence /data/media/dossiers /app/var \
+ && mkdir -p /data/media/evidence /data/media/dossiers /data/audit-checkpoints /app/var \
  && chown -R 1000:1000 /data /app/var
 USER 1000:1000
 

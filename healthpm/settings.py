@@ -356,6 +356,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "healthpm.dossier.tasks.flush_verification_repeats",
         "schedule": 60.0,
     },
+    # The audit chain's head into a signed checkpoint outside the database (healthpm/audit/checkpoints.py).
+    "audit-checkpoint": {
+        "task": "healthpm.audit.tasks.write_audit_checkpoint",
+        "schedule": crontab(hour=0, minute=15),
+    },
     "discard-abandoned-imports": {
         "task": "healthpm.gates.tasks.discard_abandoned_imports",
         "schedule": crontab(hour=env_int("HEALTHPM_REMINDER_HOUR", 6), minute=10),
@@ -373,6 +378,12 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "healthpm <healthpm@localhost>")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The outbox's lease (healthpm/notifications/tasks.py): a notification claimed longer ago than
+# this and still unsent belongs to a dead worker and is sent again. The sending tasks' hard
+# time limits are derived from it (at most half of it), so a live run never outlasts its lease.
+HEALTHPM_OUTBOX_LEASE_SECONDS = env_int("HEALTHPM_OUTBOX_LEASE_SECONDS", 600)
+if HEALTHPM_OUTBOX_LEASE_SECONDS < 4:
+    raise ImproperlyConfigured("HEALTHPM_OUTBOX_LEASE_SECONDS must be at least 4 (the send task runs for half of it).")
 
 # --- Product rules (thresholds live here or in admin reference data) ----------------------
 HEALTHPM_MAX_UPLOAD_BYTES = env_int("HEALTHPM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
@@ -446,6 +457,11 @@ HEALTHPM_SIGNING_P12 = Path(os.environ.get("HEALTHPM_SIGNING_P12", VAR_DIR / "si
 # The constant only ever protects the demo's self-signed certificate (DEBUG); production sets its own.
 HEALTHPM_SIGNING_PASSPHRASE = env_str("HEALTHPM_SIGNING_PASSPHRASE") or ("healthpm-demo-signing" if DEBUG else "")
 HEALTHPM_DOSSIER_TIME_LIMIT = env_int("HEALTHPM_DOSSIER_TIME_LIMIT", 180)
+# Audit checkpoints (healthpm/audit/checkpoints.py): signed PDFs of the audit chain's head, written
+# daily. Keep the folder outside media and outside the database's reach (its own volume, a
+# write-once bucket mounted here): a checkpoint is only evidence if whoever can rewrite the database
+# cannot rewrite it too (docs/SECURITY.md).
+HEALTHPM_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("HEALTHPM_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
 
 # Outgoing webhooks (healthpm/webhooks). The Fernet key that encrypts the endpoints' signing
 # secrets: with DEBUG off, required once an endpoint is added or sent to (healthpm/webhooks/crypto.py);
@@ -484,5 +500,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         # django-axes logs every successful login at INFO; the audit trail already has them.
         "axes": {"level": "WARNING"},
+        # pikepdf (audit anchors) announces its C++ logging bridge at INFO on first use.
+        "pikepdf": {"level": "WARNING"},
     },
 }

@@ -35,6 +35,7 @@ def _test_settings(settings, tmp_path, request):
     """
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.HEALTHPM_AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STATIC_ROOT.mkdir()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -194,7 +194,7 @@ def test_migrations_run_once_before_web_worker_and_beat(compose):
 
 def test_evidence_dossiers_and_the_signing_certificate_live_outside_the_containers(compose):
     services = compose["services"]
-    assert {"pgdata", "redisdata", "evidence", "dossiers"} <= set(compose["volumes"])
+    assert {"pgdata", "redisdata", "evidence", "dossiers", "audit-checkpoints"} <= set(compose["volumes"])
     for name in APP_SERVICES:
         env = services[name]["environment"]
         mounts = volume_targets(services[name])
@@ -202,6 +202,9 @@ def test_evidence_dossiers_and_the_signing_certificate_live_outside_the_containe
         # Evidence and dossiers are stored under these prefixes of the default storage.
         assert mounts[str(media / "evidence")][0] == "evidence", name
         assert mounts[str(media / "dossiers")][0] == "dossiers", name
+        # Audit checkpoints (anchors of the trail): their own volume, not under media.
+        checkpoints = PurePosixPath(env["HEALTHPM_AUDIT_CHECKPOINT_DIR"])
+        assert mounts[str(checkpoints)][0] == "audit-checkpoints" and media not in checkpoints.parents, name
         secrets_dir = PurePosixPath(env["HEALTHPM_SIGNING_P12"]).parent
         assert PurePosixPath(env["HEALTHPM_SIGNING_PASSPHRASE_FILE"]).parent == secrets_dir
         assert mounts[str(secrets_dir)] == (str(ROOT / "secrets"), "ro"), name

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Count, Window
 from django.utils import timezone
 
 from healthpm.lib.hashing import digest
@@ -75,3 +76,23 @@ def verify_chain(batch_size: int = 2000) -> tuple[int, ChainBreak | None]:
         expected_prev = event.hash
         checked += 1
     return checked, None
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The newest event and how many the chain holds: what an anchor (a signed dossier, an audit
+    checkpoint; healthpm/audit/anchors.py) records so a later rewrite or truncation shows."""
+
+    id: int  # 0 when the chain is empty
+    hash: str  # GENESIS_HASH when the chain is empty
+    count: int
+
+
+def chain_head() -> ChainHead:
+    """The head and the event count in one query (a window count, computed before the LIMIT)."""
+    row = (AuditEvent.objects.order_by("-id")
+           .annotate(total=Window(Count("id")))
+           .values_list("id", "hash", "total").first())
+    if row is None:
+        return ChainHead(id=0, hash=GENESIS_HASH, count=0)
+    return ChainHead(id=row[0], hash=row[1], count=row[2])

@@ -30,7 +30,9 @@ from weasyprint import HTML, Attachment  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from healthpm.accounts import roles
+from healthpm.audit import anchors
 from healthpm.audit.models import AuditEvent
+from healthpm.audit.services import ChainHead, chain_head
 from healthpm.collaboration.models import threads_by_gate
 from healthpm.gates.context import evaluation_context
 from healthpm.gates.models import Gate
@@ -156,6 +158,8 @@ def dossier_context(initiative: Initiative, *, version: int, final: bool, genera
         "approved": initiative.status == Status.APPROVED,
         "certificate": certificate,
         "site_url": settings.SITE_URL.rstrip("/"),
+        # The whole chain's head as of rendering: the dossier anchors it (healthpm/audit/anchors.py).
+        "audit_head": chain_head(),
     }
 
 
@@ -199,10 +203,29 @@ def _attach(files: list[tables.AttachedFile], card: "model_card.ModelCard | None
     return attachments, finisher
 
 
+def _anchor_finisher(finisher, context: dict):
+    """The finisher, followed by writing the audit head into the document information.
+
+    Written while WeasyPrint writes the file, so before signing: the signature covers it.
+    """
+    head: ChainHead | None = context.get("audit_head")
+    if head is None:
+        return finisher
+
+    def finish(document, pdf) -> None:
+        if finisher is not None:
+            finisher(document, pdf)
+        anchors.stamp(pdf, head, kind=anchors.DOSSIER, **{anchors.INFO_INITIATIVE: context["initiative"].slug,
+                                                          anchors.INFO_VERSION: str(context["version"])})
+
+    return finish
+
+
 def render_pdf(context: dict) -> RenderedPdf:
     html = render_to_string("pdf/dossier.html", context)
     attachments, finisher = _attach(context.get("attachments") or [], context.get("model_card"),
                                     context.get("generated_at_dt"))
+    finisher = _anchor_finisher(finisher, context)
     # WeasyPrint allocates hundreds of thousands of objects that live for the whole layout;
     # with the default thresholds the cyclic collector keeps rescanning them. Collecting
     # less often while it runs saves about a tenth of the time (bench_dossier).

@@ -4,19 +4,19 @@ import hashlib
 import logging
 import os
 import tempfile
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from healthpm import access
 from healthpm.approvals.services import current_signature
 from healthpm.audit.services import record
+from healthpm.core import claims
 from healthpm.core.tasks import enqueue_on_commit
 from healthpm.gates.context import evaluation_context
 from healthpm.gates.models import Gate
@@ -106,6 +106,11 @@ class _CompletedFile(File):
 MAX_ATTEMPTS = 3
 
 
+# Pending rows are claimed outright; running ones only from a dead run (healthpm/core/claims.py).
+_CLAIMS = claims.Claimable(free=Q(state=Dossier.State.PENDING), held=Q(state=Dossier.State.RUNNING),
+                           max_attempts=MAX_ATTEMPTS, token_field="claim", at_field="started_at")
+
+
 def _claim(dossier_id: int, *, take_over: bool = False) -> str | None:
     """Claim the row for this run; return the run's token, or None when the row is not ours to render.
 
@@ -117,32 +122,19 @@ def _claim(dossier_id: int, *, take_over: bool = False) -> str | None:
        no longer matches its token and it removes its own file.
     3. A row taken over MAX_ATTEMPTS times is marked failed instead.
     """
-    row = Dossier.objects.filter(pk=dossier_id).select_related("initiative").first()
-    if row is None:
+    claimed = claims.claim(
+        Dossier.objects.select_related("initiative"), dossier_id, _CLAIMS,
+        lease=timedelta(seconds=settings.HEALTHPM_DOSSIER_TIME_LIMIT), take_over=take_over,
+        exhausted=_give_up, state=Dossier.State.RUNNING, error="",
+    )
+    if claimed is None:
         return None
-    now = timezone.now()
-    if row.state == Dossier.State.PENDING:
-        holder = Q(state=Dossier.State.PENDING)
-    elif row.state == Dossier.State.RUNNING and (
-        take_over or row.started_at is None
-        or row.started_at < now - timedelta(seconds=settings.HEALTHPM_DOSSIER_TIME_LIMIT)
-    ):
-        holder = Q(state=Dossier.State.RUNNING, claim=row.claim)
-        if row.attempts >= MAX_ATTEMPTS:
-            _give_up(row, holder)
-            return None
-    else:
-        return None
-    token = uuid.uuid4().hex
-    if not Dossier.objects.filter(holder, pk=dossier_id).update(
-        state=Dossier.State.RUNNING, claim=token, started_at=now, error="", attempts=F("attempts") + 1
-    ):
-        return None  # another run claimed it between our read and our UPDATE
-    if row.state == Dossier.State.RUNNING:
-        log.warning("dossier %s: taking over from run %s, whose worker stopped", dossier_id, row.claim or "?")
-        if row.claim:
-            row.file.storage.delete(stored_name(row, row.claim))  # no-op when it never got that far
-    return token
+    dead = claimed.taken_over
+    if dead is not None:
+        log.warning("dossier %s: taking over from run %s, whose worker stopped", dossier_id, dead.claim or "?")
+        if dead.claim:
+            dead.file.storage.delete(stored_name(dead, dead.claim))  # no-op when it never got that far
+    return claimed.token
 
 
 def _give_up(row: Dossier, holder: Q) -> None:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -122,6 +123,12 @@ def url_cases() -> list[Case]:
 
 
 # --- the world ----------------------------------------------------------------------------
+# The owner and the officer are also signed in through SSO; nothing answers at the issuer, so
+# no page may need the provider (test_permission_when_signed_in_with_sso).
+SSO_PERSONAS = ("owner", "officer")
+SSO_ISSUER = "http://127.0.0.1:9"
+
+
 @dataclass
 class World:
     users: dict[str, object]
@@ -131,6 +138,7 @@ class World:
     token: object = None                                     # an API token of the owner's
     pending: dict[str, object] = field(default_factory=dict)  # an import the owner previewed, per initiative
     sessions: dict[str, str] = field(default_factory=dict)  # persona → session key, signed in once
+    sso_sessions: dict[str, str] = field(default_factory=dict)  # the same, signed in through SSO (SSO_PERSONAS)
     baseline: dict | None = None                             # snapshot() right after building
     media: Path | None = None
 
@@ -138,6 +146,7 @@ class World:
 def build_world() -> World:
     """Everyone and everything the matrix needs, made through the real services."""
     from healthpm.accounts.models import SsoIdentity
+    from healthpm.accounts.sso import SSO_SIGNED_IN_AT
     from healthpm.approvals.services import initiative_sign
     from healthpm.dossier.services import dossier_export
     from healthpm.gates.models import Evidence, Gate, GateDecision
@@ -240,6 +249,15 @@ def build_world() -> World:
         client = Client()
         client.force_login(user)
         world.sessions[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    # A second session for two of them as single sign-on would leave it (issuer + subject, when).
+    for persona in SSO_PERSONAS:
+        SsoIdentity.objects.create(user=users[persona], issuer=SSO_ISSUER, subject=f"sub-{persona}")
+        client = Client()
+        client.force_login(users[persona], backend="healthpm.accounts.oidc.HospitalOIDCBackend")
+        session = client.session
+        session[SSO_SIGNED_IN_AT] = int(time.time())
+        session.save()
+        world.sso_sessions[persona] = session.session_key
     # Login records through the real form (django-axes, the audit trail): a success, then a
     # failure, last, since a success resets the failures.
     Client().post(reverse("login"), {"username": "lena", "password": PASSWORD})

@@ -21,6 +21,7 @@ from tests.factories import context
 from healthpm.initiatives.models import Initiative
 from healthpm.reviews.queue import review_queue
 from healthpm.notifications.models import Notification
+from tests.dossier.conftest import _certificates, signing_cert  # noqa: F401
 
 EXPECTED_STATUS = {
     "sepsis-early-warning": "approved",
@@ -42,6 +43,8 @@ EXPECTED_ROLE = {"pm": roles.PRODUCT_MANAGER, "pm2": roles.PRODUCT_MANAGER, "com
 @pytest.fixture(autouse=True)
 def _seed_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # No certificate unless a test asks for one (signing_cert): never the developer's var/signing.
+    settings.HEALTHPM_SIGNING_P12 = tmp_path / "no-signing-certificate.p12"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     from healthpm.celery import app
@@ -63,7 +66,7 @@ def counts() -> dict:
     return {m.__name__: m.objects.count() for m in models}
 
 
-def test_seed_demo_builds_every_state_once_and_prints_the_logins(db, settings, monkeypatch):
+def test_seed_demo_builds_every_state_once_and_prints_the_logins(db, settings, monkeypatch, signing_cert):
     monkeypatch.delenv("HEALTHPM_DEMO_PASSWORD", raising=False)
     first = seed()
     after_first = counts()
@@ -132,11 +135,20 @@ def test_seed_demo_builds_every_state_once_and_prints_the_logins(db, settings, m
     checked, broken = verify_chain()
     assert broken is None and checked == after_first["AuditEvent"]
     call_command("verify_audit", stdout=io.StringIO())  # exits 0
+    # It ends on a signed audit checkpoint (once: the second run had nothing new to anchor).
+    [checkpoint] = list((settings.HEALTHPM_AUDIT_CHECKPOINT_DIR).glob("audit-checkpoint-*.pdf"))
+    assert f"Audit checkpoint written: {checkpoint}" in first and "already covers the whole trail" in second
+    assert AuditEvent.objects.order_by("-id").first().action == "audit_checkpoint_written"
+    report = io.StringIO()
+    call_command("verify_audit", "--anchors", stdout=report)  # exits 0
+    assert "Anchors: 1 checked" in report.getvalue() and f"Newest anchor: {checkpoint.name}" in report.getvalue()
 
 
 def test_the_v1_stories_stay_on_v1_and_the_v2_ones_show_their_blockers(db, monkeypatch):
     monkeypatch.delenv("HEALTHPM_DEMO_PASSWORD", raising=False)
-    seed()
+    output = seed()
+    # Without a signing certificate (_seed_settings) the data is seeded and the output says how to anchor it.
+    assert "No audit checkpoint written:" in output and "manage.py audit_checkpoint" in output
     versions = dict(Initiative.objects.values_list("slug", "checklist_version"))
     assert {slug for slug, v in versions.items() if v == 2} == {
         "sepsis-riverside-rollout", "sepsis-northgate-rollout", "sepsis-geriatric-wards",

@@ -4,6 +4,8 @@ Everything after the users is done through the same service functions the views 
 (initiative_create, evidence_add, gate_submit, gate_decide, initiative_sign), so the
 audit trail, digests and notifications are real. Running it again creates nothing twice:
 users are matched by username and an initiative whose slug exists is skipped entirely.
+It ends by signing an audit checkpoint of the trail (healthpm/audit/checkpoints.py), so
+`verify_audit --anchors` has an anchor to check on the demo.
 """
 
 import logging
@@ -23,11 +25,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from healthpm.accounts import roles
 from healthpm.approvals.services import initiative_sign
+from healthpm.audit.checkpoints import checkpoint_is_current, checkpoint_write
 from healthpm.collaboration.services import comment_post, gate_assign, gate_request_reviewer
 from healthpm.core.errors import WorkflowError
 from healthpm.demo import data as demo_data
 from healthpm.demo import files as demo_files
 from healthpm.demo import totp as demo_totp
+from healthpm.dossier.signing import SigningUnavailable
 from healthpm.gates.context import evaluation_context
 from healthpm.gates.models import Evidence, Gate, SourceSystem
 from healthpm.gates.services import Upload, evidence_add, gate_decide, gate_save_data, gate_submit
@@ -106,10 +110,12 @@ class Command(BaseCommand):
             enrolled = {name for name in demo_totp.DEMO_MFA_USERS
                         if name in users and users[name].check_password(password) and demo_totp.enrol(users[name])}
         mails = Notification.objects.count() - mail_before
+        checkpoint = self.write_checkpoint()
         self.stdout.write(
             f"\nSeeded in {time.monotonic() - started:.1f} s: {len(created_users)} new user(s), "
             f"{mails} notification e-mail(s) queued."
         )
+        self.stdout.write(checkpoint)
         self.print_logins(users, created_users, password)
         self.print_totp(users, enrolled)
 
@@ -283,6 +289,23 @@ class Command(BaseCommand):
             raise CommandError(f"{user.get_username()} has an authenticator that is not the demo's, so the demo cannot "
                                "sign for them. Reset their two-factor sign-in in the admin and run seed_demo again.")
         return demo_totp.current_code(device)
+
+    # --- the audit anchor --------------------------------------------------------------------
+    def write_checkpoint(self) -> str:
+        """End on an audit checkpoint, so `verify_audit --anchors` has an anchor to check.
+
+        Last, after every event of the run; a run that changed nothing adds none (idempotent).
+        Without the signing certificate the data stays seeded and the line says what to run.
+        """
+        if checkpoint_is_current():
+            return "Audit checkpoint: the newest one already covers the whole trail."
+        try:
+            with quiet_logs(("weasyprint", "fontTools", "healthpm.audit.checkpoints")):
+                checkpoint = checkpoint_write(actor_label="seed_demo")
+        except SigningUnavailable as exc:
+            return self.style.WARNING(f"No audit checkpoint written: {exc} Then run `python manage.py audit_checkpoint`.")
+        return (f"Audit checkpoint written: {checkpoint.path} ({checkpoint.head.count} events, newest "
+                f"#{checkpoint.head.id}); check it with `python manage.py verify_audit --anchors`.")
 
     # --- output --------------------------------------------------------------------------
     def print_logins(self, users: dict, created: set, password: str) -> None:
