@@ -350,6 +350,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "healthpm.webhooks.tasks.send_due_webhooks",
         "schedule": 60.0,
     },
+    # Repeated verifications of one file whose ten-minute window closed: one aggregated audit
+    # event each (healthpm/dossier/verify_limits.py), even when nobody verifies anything after.
+    "flush-verification-repeats": {
+        "task": "healthpm.dossier.tasks.flush_verification_repeats",
+        "schedule": 60.0,
+    },
     # The audit chain's head into a signed checkpoint outside the database (healthpm/audit/checkpoints.py).
     "audit-checkpoint": {
         "task": "healthpm.audit.tasks.write_audit_checkpoint",
@@ -439,6 +445,9 @@ HEALTHPM_API_TOKEN_MAX_DAYS = env_int("HEALTHPM_API_TOKEN_MAX_DAYS", 365)
 # Requests a minute per token, then 429 with Retry-After. Counted in the default cache:
 # shared by every process with CACHE_URL (Redis), per process without it.
 HEALTHPM_API_RATE_PER_MINUTE = env_int("HEALTHPM_API_RATE_PER_MINUTE", 120)
+# Dossier verifications a minute per user, the web page and the API's verify together; past it,
+# 429 and nothing is checked or recorded (healthpm/dossier/verify_limits.py). Same cache.
+HEALTHPM_VERIFY_PER_MINUTE = env_int("HEALTHPM_VERIFY_PER_MINUTE", 20)
 if env_str("CACHE_URL"):
     # Shared by all web processes: the API's rate limit and the identity provider's discovery.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL")}}
@@ -487,9 +496,13 @@ HEALTHPM_WEBHOOK_ALLOW_PRIVATE = env_bool("HEALTHPM_WEBHOOK_ALLOW_PRIVATE", Fals
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_diff_analysis": {"()": "healthpm.dossier.log_filters.QuietDiffAnalysis"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # pyHanko logs its verdict on a file changed after signing as a WARNING with a
+        # traceback; this one record becomes an INFO line (healthpm/dossier/log_filters.py).
+        "pyhanko.sign.diff_analysis.policies": {"filters": ["quiet_diff_analysis"]},
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint narrates every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},

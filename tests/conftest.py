@@ -39,6 +39,11 @@ def _test_settings(settings, tmp_path, request):
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STATIC_ROOT.mkdir()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate-limit counters and verification tallies live in the cache, keyed by user ids a rolled-back
+    # test may hand out again: each test starts with an empty cache.
+    from django.core.cache import cache
+
+    cache.clear()
     # Nobody must enrol a second factor unless a test says so (tests/accounts/test_mfa.py does).
     settings.HEALTHPM_MFA_REQUIRED_ROLES = []
     if request.node.get_closest_marker("integration"):

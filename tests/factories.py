@@ -165,10 +165,19 @@ def signed_initiative(owner, officer, *, meaning: str = "approved", **kw) -> Ini
 
 # --- files (the smallest real instance of each accepted type) -----------------------------
 def pdf_bytes() -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    )
+    """A one-page PDF with a correct cross-reference table (offsets computed), which a PDF
+    parser opens without repairing it (the upload check parses PDFs since issue 17)."""
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+               b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Resources<<>>>>"]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
 
 
 def png_bytes() -> bytes:
@@ -185,9 +194,14 @@ def png_bytes() -> bytes:
 def office_bytes(folder: str) -> bytes:
     """A DOCX (folder="word") or XLSX (folder="xl") container."""
     buffer = io.BytesIO()
+    main = "document.xml" if folder == "word" else "workbook.xml"
+    content_type = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+                    if folder == "word" else
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml")
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        main = "document.xml" if folder == "word" else "workbook.xml"
+        archive.writestr("[Content_Types].xml",
+                         '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                         f'content-types"><Override PartName="/{folder}/{main}" ContentType="{content_type}"/></Types>')
         archive.writestr(f"{folder}/{main}", "<root/>")
     return buffer.getvalue()
 

@@ -139,6 +139,22 @@ class DossierSerializer(serializers.Serializer):
     download_url = serializers.CharField(allow_null=True)
 
 
+class VerifyUploadSerializer(serializers.Serializer):
+    """The multipart form of a verification; the checks are the web page's (dossier.forms.VerifyForm)."""
+
+    file = serializers.FileField(help_text="The dossier PDF exactly as received.")
+
+
+class VerificationSerializer(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="True only for an unmodified dossier signed by this deployment.")
+    verdict = serializers.ChoiceField(choices=["genuine", "draft", "altered", "untrusted", "foreign", "unsigned",
+                                               "unknown", "unreadable", "not_pdf", "unavailable"])
+    message = serializers.CharField()
+    sha256 = serializers.CharField()
+    initiative = serializers.CharField(allow_null=True, help_text="The slug of the dossier's initiative, when named.")
+    version = serializers.IntegerField(allow_null=True)
+
+
 class EvidenceUploadSerializer(serializers.Serializer):
     """The multipart form of an evidence upload; the checks are the web form's (gates.forms.EvidenceForm)."""
 

@@ -7,6 +7,7 @@ app_name = "api"
 urlpatterns = [
     path("schema/", docs.SchemaView.as_view(), name="schema"),
     path("docs/", docs.docs, name="docs"),
+    path("dossiers/verify/", dossiers.DossierVerify.as_view(), name="dossier_verify"),
     path("initiatives/", initiatives.InitiativeList.as_view(), name="initiatives"),
     path("initiatives/<slug:slug>/", initiatives.InitiativeDetail.as_view(), name="initiative"),
     path("initiatives/<slug:slug>/gates/<slug:key>/", gates.GateDetail.as_view(), name="gate"),

@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "dossier_failed": "Dossier generation failed",
     "dossier_downloaded": "Dossier downloaded",
     "dossier_verified": "Dossier verified",
+    "dossier_verifications_repeated": "Same dossier verified again (repeats counted in one event)",
     "model_card_downloaded": "Model card downloaded",
     "signature_refused": "Signature refused (re-authentication failed)",
     "api_token_created": "API token created",

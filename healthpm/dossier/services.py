@@ -360,6 +360,16 @@ def our_certificates() -> tuple[list, str]:
 
 
 def record_verification(result: Verification, *, by=None, actor_label: str = "") -> None:
+    """Audit a verification. A signed-in user's (web page, API) goes through
+    verify_limits.record_user_verification: the first of a (user, file, verdict) is written at
+    once, repeats within ten minutes become one aggregated event (its docstring says why). A
+    command-line verification (`by` None) is always written: each run is its own process, whose
+    in-memory cache would forget a count when it exits."""
+    from .verify_limits import record_user_verification
+
+    if by is not None:
+        record_user_verification(result, by=by)
+        return
     record("dossier_verified", actor=by, actor_label=actor_label, obj=result.dossier,
            initiative=result.dossier.initiative if result.dossier else None,
            after={"verdict": result.verdict, "sha256": result.sha256})

@@ -37,3 +37,12 @@ def render_pending_dossiers(min_age_seconds: int = 60, limit: int = 20) -> int:
     for pk in list(pending.values_list("pk", flat=True)[:limit]):
         rendered += dossier_generate(pk) is not None
     return rendered
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100, serializer="json")
+def flush_verification_repeats() -> int:
+    """Beat, every minute: write the aggregated event of each verification window that closed
+    (verify_limits.flush_due; safe to run twice, a window is claimed before it is written)."""
+    from .verify_limits import flush_due
+
+    return flush_due()

@@ -14,6 +14,7 @@ from healthpm.core.downloads import attachment
 from . import model_card, signing
 from .forms import VerifyForm
 from .models import Dossier
+from .verify_limits import too_many_message, verify_wait
 from .services import (dossier_request, dossier_verify, model_card_of, record_download, record_model_card_download,
                        record_verification)
 
@@ -90,7 +91,17 @@ def model_card_xml(request, slug):
 
 @login_required
 def verify(request):
-    """Any signed-in user uploads a PDF and learns whether it is a genuine dossier of ours."""
+    """Any signed-in user uploads a PDF and learns whether it is a genuine dossier of ours.
+
+    At most HEALTHPM_VERIFY_PER_MINUTE posts a minute per user (shared with the API's verify):
+    beyond it the page answers 429 with the wait, and nothing is verified or recorded."""
+    if request.method == "POST":
+        wait = verify_wait(request.user)
+        if wait is not None:
+            response = render(request, "dossier/verify.html",
+                              {"form": VerifyForm(), "throttled": too_many_message(wait)}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
     form = VerifyForm(request.POST or None, request.FILES or None)
     result, status = None, 200
     if request.method == "POST":

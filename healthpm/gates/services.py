@@ -4,7 +4,7 @@ Lock order is always initiative, then gate, then evidence, so two transitions on
 same initiative never deadlock.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from datetime import timezone as dt_timezone
 from urllib.parse import urlparse
@@ -37,6 +37,9 @@ class Upload:
     data: bytes
     # The declared size, so an oversized upload is refused without reading it into memory.
     size: int | None = None
+    # The content type once check_upload accepted the bytes: the API checks a file before calling
+    # evidence_add (to name the refused field), which then need not parse a 25 MB PDF again.
+    checked_as: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def length(self) -> int:
@@ -100,7 +103,15 @@ def _size(n: int) -> str:
 
 
 def check_upload(upload: Upload) -> str:
-    """Validate an upload by name, size and content; return its content type."""
+    """Validate an upload by name, size, content and structure; return its content type.
+
+    Every evidence file (the gate page, the API, a table import that keeps its file) passes
+    here before anything is stored; filetypes.check parses it whole (a PDF's objects, an
+    Office zip's parts, every line of a text file, every pixel of an image), bounded by
+    HEALTHPM_MAX_UPLOAD_BYTES and filetypes.Limits.
+    """
+    if upload.checked_as is not None:
+        return upload.checked_as
     check_upload_name(upload.name)
     limit = settings.HEALTHPM_MAX_UPLOAD_BYTES
     if upload.length == 0:
@@ -113,6 +124,7 @@ def check_upload(upload: Upload) -> str:
     content_type, problem = filetypes.check(upload.name, upload.data)
     if problem:
         raise WorkflowError(problem)
+    object.__setattr__(upload, "checked_as", content_type)  # frozen: set once, by the check itself
     return content_type
 
 
@@ -269,9 +281,7 @@ def gate_import_table(*, gate: Gate, by, table_key: str, rows: list[dict], uploa
             items = {item.key: item for item in gate.definition.items}
             item = items.get(table.evidence_item)
             if item is not None and not item.structured:
-                content_type, problem = filetypes.check(upload.name, upload.data)
-                if problem:
-                    raise WorkflowError(problem)
+                content_type = check_upload(upload)  # the file is kept as evidence: every evidence check
                 previous = (Evidence.objects.select_for_update()
                             .filter(gate=gate, item_key=item.key, superseded_at__isnull=True,
                                     kind=Evidence.Kind.FILE, title__startswith=IMPORT_TITLE)

@@ -28,6 +28,8 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from healthpm.lib import filetypes
+
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other old Office files)
@@ -81,6 +83,10 @@ def kind_of(data: bytes, filename: str) -> str:
             raise Refused(f"“{filename}” is a zip archive but not an Excel workbook: upload the .xlsx or a CSV.")
         if not name.endswith(".xlsx"):
             raise Refused(f"“{filename}” is an Excel workbook but its name does not end in .xlsx: rename it.")
+        try:  # the evidence upload's checks: macros by part, ActiveX, embedded programs, zip bombs
+            filetypes.check_ooxml(data, "xlsx")
+        except filetypes.Refused as refused:
+            raise Refused(f"“{filename}” {refused}") from None
         return "xlsx"
     if name.endswith((".xlsx", ".xlsm")):
         raise Refused(f"“{filename}” is named like an Excel workbook but is not one: open it in the spreadsheet "
@@ -89,6 +95,10 @@ def kind_of(data: bytes, filename: str) -> str:
         raise Refused(f"“{filename}” is not a text file: upload an Excel workbook (.xlsx) or a CSV file.")
     if not name.endswith((".csv", ".txt")):
         raise Refused(f"“{filename}” is neither an Excel workbook (.xlsx) nor a CSV file (.csv).")
+    try:  # read whole, as an evidence upload is: the file may be kept as the table's evidence
+        filetypes.check_text(data, controls=False)
+    except filetypes.Refused as refused:
+        raise Refused(f"“{filename}” {refused}: upload the table as plain CSV or as .xlsx.") from None
     return "csv"
 
 

@@ -299,6 +299,8 @@ api:schema                         GET     unauth ok        ok        ok        
 api:schema                         POST    unauth method    method    method    method    method    method    method    method
 api:docs                           GET     login  ok        ok        ok        ok        ok        ok        ok        ok
 api:docs                           POST    login  method    method    method    method    method    method    method    method
+api:dossier_verify                 GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
+api:dossier_verify                 POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
 api:initiatives                    GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
 api:initiatives                    POST    unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth
 api:initiative@draft               GET     unauth unauth    unauth    unauth    unauth    unauth    unauth    unauth    unauth

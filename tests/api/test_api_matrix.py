@@ -24,6 +24,7 @@ ENDPOINTS = {
     "evidence": ("POST", "/api/v1/initiatives/{slug}/gates/auditable-inputs/evidence/"),
     "samples": ("GET", "/api/v1/initiatives/{slug}/metrics/"),
     "record": ("POST", "/api/v1/initiatives/{slug}/metrics/"),
+    "verify": ("POST", "/api/v1/dossiers/verify/"),
 }
 # Scope before visibility: a token without the scope is refused before anything is looked up.
 EXPECTED = """
@@ -61,6 +62,11 @@ record     write  forbidden  forbidden  forbidden  forbidden  forbidden
 record     both   forbidden  forbidden  forbidden  forbidden  forbidden
 # The team and compliance may send samples: the empty one is refused with its fields named.
 record     metrics bad        hidden     bad        forbidden  hidden
+# Anyone with a read token may verify a dossier (as anyone signed in on the web): the empty post lacks its file.
+verify     read   bad        bad        bad        bad        bad
+verify     write  forbidden  forbidden  forbidden  forbidden  forbidden
+verify     both   bad        bad        bad        bad        bad
+verify     metrics forbidden  forbidden  forbidden  forbidden  forbidden
 """
 OUTCOME = {200: "ok", 201: "ok", 400: "bad", 403: "forbidden", 404: "hidden"}
 

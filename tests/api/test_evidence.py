@@ -1,5 +1,7 @@
 """POST …/evidence/: the web form's checks and service, problem+json refusals, and idempotent retries."""
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -7,6 +9,7 @@ from django.utils import timezone
 from healthpm.api.models import Scope
 from healthpm.audit.models import AuditEvent
 from healthpm.gates.models import Evidence
+from tests import crafted_files as crafted
 from tests.factories import submitted_gate
 
 from .conftest import assert_problem
@@ -38,6 +41,22 @@ def test_a_file_whose_content_is_not_what_its_name_says_is_refused_naming_the_fi
     body = assert_problem(response, 400)
     assert [e["field"] for e in body["errors"]] == ["file"] and "lineage.pdf" in body["errors"][0]["detail"]
     assert not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize("name, make, found", [
+    ("lineage.pdf", crafted.polyglot_pdf_exe, "hides a Windows executable"),
+    ("lineage.pdf", crafted.pdf_with_exe_attachment, "that is a Windows executable"),
+    ("lineage.txt", crafted.text_with_late_script, "text with web markup inside"),
+])
+def test_a_file_refused_by_its_structure_says_what_was_found_and_stores_nothing(writer, initiative, settings,
+                                                                                 name, make, found):
+    data = {"item": "data-dictionary", "effective_date": timezone.localdate().isoformat(),
+            "file": SimpleUploadedFile(name, make(), content_type="application/octet-stream")}
+    response = writer.post(f"/api/v1/initiatives/{initiative.slug}/gates/auditable-inputs/evidence/", data)
+    body = assert_problem(response, 400)
+    assert [e["field"] for e in body["errors"]] == ["file"] and found in body["errors"][0]["detail"]
+    assert not Evidence.objects.exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
 
 
 def test_a_future_effective_date_is_refused_by_the_service_with_400(writer, initiative):

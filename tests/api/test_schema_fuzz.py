@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 @pytest.fixture
 def world(pm, compliance, make_token, settings, tmp_path):
     settings.HEALTHPM_API_RATE_PER_MINUTE = 10_000  # the fuzzer sends hundreds of requests a minute
+    settings.HEALTHPM_VERIFY_PER_MINUTE = 10_000  # and POSTs to the dossier verify as often
     initiative = InitiativeFactory(owner=pm, title="Sepsis early warning")
     approved_gate(initiative, pm, compliance, "auditable-inputs")
     dossier = dossier_export(initiative=initiative, actor_label="test")
@@ -74,17 +75,19 @@ def test_every_get_operation_conforms_to_the_schema(world, _keep_the_test_connec
 @pytest.fixture
 def launched_world(pm, compliance, make_token, settings):
     settings.HEALTHPM_API_RATE_PER_MINUTE = 10_000
+    settings.HEALTHPM_VERIFY_PER_MINUTE = 10_000
     initiative = signed_initiative(pm, compliance, checklist_version=2, title="Sepsis watch, ward 5")
     scopes = [Scope.READ, Scope.EVIDENCE_WRITE, Scope.METRICS_WRITE]
     return {"slug": initiative.slug, "key": "auditable-inputs", "token": make_token(pm, scopes=scopes)}
 
 
 def test_every_post_operation_conforms_to_the_schema(launched_world, _keep_the_test_connection):
-    """The writes too (samples of a launched initiative, evidence on its locked gates), as its owner
-    with every scope: whatever the generated body, never a 5xx, always a declared answer."""
+    """The writes too (samples of a launched initiative, evidence on its locked gates, a dossier to
+    verify), as its owner with every scope: whatever the generated body, never a 5xx, always a declared answer."""
     operations = operations_of(launched_world, "POST")
     assert {op.path for op in operations} == {"/api/v1/initiatives/{slug}/metrics/",
-                                             "/api/v1/initiatives/{slug}/gates/{key}/evidence/"}
+                                             "/api/v1/initiatives/{slug}/gates/{key}/evidence/",
+                                             "/api/v1/dossiers/verify/"}
     # Not "schema-valid data is accepted": a write is also judged against the gate's own items
     # and the plan's metrics, which no static schema can list (400 names the field).
     run_each(operations, launched_world, excluded_checks=[positive_data_acceptance])

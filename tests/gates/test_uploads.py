@@ -14,6 +14,7 @@ from healthpm.audit.models import AuditEvent
 from healthpm.core.errors import WorkflowError
 from healthpm.gates.models import Evidence
 from healthpm.gates.services import Upload, evidence_add
+from tests import crafted_files as crafted
 from tests.factories import InitiativeFactory, gate_of, office_bytes, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,14 @@ REFUSED = [
     pytest.param("diagram.svg", SVG, "is not an accepted file type", id="svg"),
     pytest.param("diagram.pdf", SVG, "is an HTML, SVG or XML document", id="svg-renamed-pdf"),
     pytest.param("diagram.pdf", png_bytes(), "named .pdf but its content is PNG", id="png-renamed-pdf"),
+    # issue 17: checked by structure, not by the first bytes
+    pytest.param("lineage.pdf", crafted.polyglot_pdf_exe(), "hides a Windows executable", id="polyglot-pdf-exe"),
+    pytest.param("lineage.pdf", crafted.polyglot_pdf_html(), "is damaged or not a real PDF", id="polyglot-pdf-html"),
+    pytest.param("lineage.pdf", crafted.pdf_open_action_js(), "contains JavaScript", id="pdf-javascript"),
+    pytest.param("lineage.pdf", crafted.pdf_launch(), "contains a launch action", id="pdf-launch"),
+    pytest.param("dictionary.docx", crafted.docx_with_vba_project(), "contains macros", id="docx-macros"),
+    pytest.param("lineage.txt", crafted.text_with_late_script(), "text with web markup inside", id="late-markup"),
+    pytest.param("flow.png", crafted.truncated_png(), "is a damaged PNG image", id="truncated-png"),
 ]
 
 ACCEPTED = [
@@ -111,6 +120,9 @@ def _post(client, gate, upload, *, follow=True) -> object:
     pytest.param("lineage.pdf", b"", "The submitted file is empty", id="empty"),
     pytest.param("lineage.txt", HTML, "is an HTML, SVG or XML document", id="html"),
     pytest.param("diagram.svg", SVG, "is not an accepted file type", id="svg"),
+    pytest.param("lineage.pdf", crafted.polyglot_pdf_exe(), "hides a Windows executable", id="polyglot"),
+    pytest.param("lineage.pdf", crafted.pdf_open_action_js(), "contains JavaScript", id="javascript"),
+    pytest.param("lineage.txt", crafted.text_with_late_script(), "text with web markup inside", id="late-markup"),
 ])
 def test_the_page_refuses_a_bad_upload_saying_why(gate, pm, client, settings, name, data, message):
     client.force_login(pm)
@@ -199,3 +211,20 @@ def test_evidence_expiring_later_is_added_without_a_warning(gate, pm, client):
     page = response.content.decode()
     assert "(v1) added." in page and "Already expired when uploaded" not in page
     assert not Evidence.objects.get().expired_at_upload
+
+
+# --- issue 17: the structure check runs once per upload -------------------------------------------
+def test_a_file_the_api_checked_first_is_not_parsed_again_by_the_service(gate, pm, monkeypatch):
+    """The API checks the upload to name the refused field, then evidence_add checks it again:
+    parsing a 25 MB PDF twice would double the cost, so the accepted type is kept on the Upload."""
+    from healthpm.gates.services import check_upload
+    from healthpm.lib import filetypes
+
+    parsed, real = [], filetypes.check
+    monkeypatch.setattr(filetypes, "check", lambda name, data, **kw: parsed.append(name) or real(name, data, **kw))
+    upload = Upload(name="lineage.pdf", data=pdf_bytes())
+
+    assert check_upload(upload) == "application/pdf"
+    evidence_add(gate=gate, by=pm, item_key=ITEM, effective_date=timezone.localdate(), upload=upload)
+
+    assert parsed == ["lineage.pdf"] and Evidence.objects.get().content_type == "application/pdf"
