@@ -4,7 +4,8 @@ Everything after the users is done through the same service functions the views 
 (initiative_create, evidence_add, gate_submit, gate_decide, initiative_sign), so the
 audit trail, digests and notifications are real. Running it again creates nothing twice:
 users are matched by username and an initiative whose slug exists is skipped entirely.
-It ends by signing an audit checkpoint of the trail (healthpm/audit/checkpoints.py), so
+An approved initiative gets its signed dossier (DOSSIER_STORIES), rendered in process. It
+ends by signing an audit checkpoint of the trail (healthpm/audit/checkpoints.py), so
 `verify_audit --anchors` has an anchor to check on the demo.
 """
 
@@ -31,6 +32,8 @@ from healthpm.core.errors import WorkflowError
 from healthpm.demo import data as demo_data
 from healthpm.demo import files as demo_files
 from healthpm.demo import totp as demo_totp
+from healthpm.dossier.models import Dossier
+from healthpm.dossier.services import dossier_export
 from healthpm.dossier.signing import SigningUnavailable
 from healthpm.gates.context import evaluation_context
 from healthpm.gates.models import Evidence, Gate, SourceSystem
@@ -91,6 +94,10 @@ def quiet_logs(names=("weasyprint", "fontTools", "celery", "kombu")):
             lg.setLevel(level)
 
 
+# Approved stories whose signed dossier the demo renders (the v2 checklist, with its CHAI model card).
+DOSSIER_STORIES = ("sepsis-riverside-rollout",)
+
+
 class Command(BaseCommand):
     help = "Create demo users (printed with the demo password) and demo initiatives in every state. Idempotent."
 
@@ -110,12 +117,14 @@ class Command(BaseCommand):
             enrolled = {name for name in demo_totp.DEMO_MFA_USERS
                         if name in users and users[name].check_password(password) and demo_totp.enrol(users[name])}
         mails = Notification.objects.count() - mail_before
+        dossiers = self.sign_dossiers()
         checkpoint = self.write_checkpoint()
         self.stdout.write(
             f"\nSeeded in {time.monotonic() - started:.1f} s: {len(created_users)} new user(s), "
             f"{mails} notification e-mail(s) queued."
         )
-        self.stdout.write(checkpoint)
+        for line in (*dossiers, checkpoint):
+            self.stdout.write(line)
         self.print_logins(users, created_users, password)
         self.print_totp(users, enrolled)
 
@@ -289,6 +298,24 @@ class Command(BaseCommand):
             raise CommandError(f"{user.get_username()} has an authenticator that is not the demo's, so the demo cannot "
                                "sign for them. Reset their two-factor sign-in in the admin and run seed_demo again.")
         return demo_totp.current_code(device)
+
+    # --- signed records ----------------------------------------------------------------------
+    def sign_dossiers(self) -> list[str]:
+        """A signed dossier of each approved story in DOSSIER_STORIES that has none yet, so the demo
+        shows one to download, verify and check the audit anchor of without waiting for a render."""
+        lines = []
+        for slug in DOSSIER_STORIES:
+            initiative = Initiative.objects.filter(slug=slug).first()
+            if initiative is None or Dossier.objects.filter(initiative=initiative).exists():
+                continue
+            with quiet_logs(("weasyprint", "fontTools", "healthpm.dossier")):
+                dossier = dossier_export(initiative=initiative, actor_label="seed_demo")
+            if dossier.state == Dossier.State.DONE:
+                lines.append(f"Signed dossier v{dossier.version} of {slug}: {dossier.pages} pages, "
+                             f"{dossier.signature_level or dossier.get_kind_display()}.")
+            else:
+                lines.append(self.style.WARNING(f"No dossier of {slug}: {dossier.error}"))
+        return lines
 
     # --- the audit anchor --------------------------------------------------------------------
     def write_checkpoint(self) -> str:
