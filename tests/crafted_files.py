@@ -91,6 +91,11 @@ def pdf_encrypted() -> bytes:
     return pdf(encryption=pikepdf.Encryption(owner="owner", user="user"))
 
 
+def pdf_with_owner_password_only() -> bytes:
+    """Opens without a password; the owner password only restricts editing (a vendor's letter)."""
+    return pdf(encryption=pikepdf.Encryption(owner="owner", user=""))
+
+
 def polyglot_pdf_exe() -> bytes:
     return b"%PDF-1.4\n" + PE
 

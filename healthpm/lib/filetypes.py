@@ -166,10 +166,9 @@ def check_pdf(data: bytes, limits: Limits = Limits()) -> None:
     except (pikepdf.PdfError, ValueError, OSError) as exc:
         raise Refused(f"is damaged or not a real PDF ({_short(exc)}). Save or print it to PDF again and upload "
                       "that file.") from None
+    # Opened without a password, it is readable by every reviewer, and walked decrypted: an
+    # owner password that only restricts printing or editing (common in vendors' letters) is fine.
     with pdf:
-        if pdf.is_encrypted:
-            raise Refused("is encrypted, so its content cannot be checked or read by reviewers. Save a copy "
-                          "without encryption and upload that.")
         try:
             _walk_pdf(pdf, limits)
         except pikepdf.PdfError as exc:
