@@ -177,3 +177,23 @@ def broker_down(settings, caplog, monkeypatch):
     yield caplog
     app.conf.broker_url, app.conf.task_always_eager = previous
     _reset_celery_connections()
+
+
+@pytest.fixture(autouse=True)
+def _no_event_loop_left_running(request):
+    """Playwright's sync API marks its event loop as running on the main thread after every call
+    (playwright/_impl/_sync_base.py), and leaves it so between tests. asyncio.run — which pyHanko
+    uses to sign and validate — then refuses to start in any later test on that thread. A test
+    that does not drive the browser starts with no running loop; Playwright's is put back after it.
+    """
+    import asyncio
+
+    left = asyncio.events._get_running_loop()
+    if left is None or "browser" in request.fixturenames:
+        yield
+        return
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(left)

@@ -164,12 +164,13 @@ def signed_initiative(owner, officer, *, meaning: str = "approved", **kw) -> Ini
 
 
 # --- files (the smallest real instance of each accepted type) -----------------------------
-def pdf_bytes() -> bytes:
+def pdf_bytes(comment: str = "") -> bytes:
     """A one-page PDF with a correct cross-reference table (offsets computed), which a PDF
-    parser opens without repairing it (the upload check parses PDFs since issue 17)."""
+    parser opens without repairing it (the upload check parses PDFs since issue 17). A comment,
+    written after the header, makes its bytes (and SHA-256) distinct."""
     objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
                b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Resources<<>>>>"]
-    out = b"%PDF-1.4\n"
+    out = b"%PDF-1.4\n" + (b"%% %s\n" % comment.encode() if comment else b"")
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))

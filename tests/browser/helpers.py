@@ -22,7 +22,7 @@ def expect(target):
 def pdf_file(name: str, line: str = "") -> dict:
     """A small, real PDF (as tests/factories.pdf_bytes) that also carries a line of its own, so
     every upload has a distinct SHA-256."""
-    return {"name": name, "mimeType": "application/pdf", "buffer": pdf_bytes() + f"% {line or name}\n".encode()}
+    return {"name": name, "mimeType": "application/pdf", "buffer": pdf_bytes(line or name)}
 
 
 def csv_file(name: str, rows: list[tuple]) -> dict:

@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from healthpm.demo import data as demo_data
 from healthpm.demo import totp as demo_totp
+from healthpm.dossier.models import Dossier
 from healthpm.gates.models import Evidence, Gate, GateDecision
 from tests.factories import context
 from healthpm.initiatives.models import Initiative
@@ -135,13 +136,17 @@ def test_seed_demo_builds_every_state_once_and_prints_the_logins(db, settings, m
     checked, broken = verify_chain()
     assert broken is None and checked == after_first["AuditEvent"]
     call_command("verify_audit", stdout=io.StringIO())  # exits 0
+    # The approved v2 story has its signed dossier (once), anchored like every dossier.
+    [dossier] = Dossier.objects.all()
+    assert (dossier.initiative.slug, dossier.kind, dossier.state) == ("sepsis-riverside-rollout", "final", "done")
+    assert "Signed dossier v1 of sepsis-riverside-rollout" in first and "Signed dossier" not in second
     # It ends on a signed audit checkpoint (once: the second run had nothing new to anchor).
     [checkpoint] = list((settings.HEALTHPM_AUDIT_CHECKPOINT_DIR).glob("audit-checkpoint-*.pdf"))
     assert f"Audit checkpoint written: {checkpoint}" in first and "already covers the whole trail" in second
     assert AuditEvent.objects.order_by("-id").first().action == "audit_checkpoint_written"
     report = io.StringIO()
     call_command("verify_audit", "--anchors", stdout=report)  # exits 0
-    assert "Anchors: 1 checked" in report.getvalue() and f"Newest anchor: {checkpoint.name}" in report.getvalue()
+    assert "Anchors: 2 checked" in report.getvalue() and f"Newest anchor: {checkpoint.name}" in report.getvalue()
 
 
 def test_the_v1_stories_stay_on_v1_and_the_v2_ones_show_their_blockers(db, monkeypatch):
@@ -149,6 +154,7 @@ def test_the_v1_stories_stay_on_v1_and_the_v2_ones_show_their_blockers(db, monke
     output = seed()
     # Without a signing certificate (_seed_settings) the data is seeded and the output says how to anchor it.
     assert "No audit checkpoint written:" in output and "manage.py audit_checkpoint" in output
+    assert "No signed dossier of sepsis-riverside-rollout:" in output and not Dossier.objects.exists()
     versions = dict(Initiative.objects.values_list("slug", "checklist_version"))
     assert {slug for slug, v in versions.items() if v == 2} == {
         "sepsis-riverside-rollout", "sepsis-northgate-rollout", "sepsis-geriatric-wards",
