@@ -7,11 +7,13 @@ tests using it are transactional: the worker must see committed rows.
 import os
 import subprocess
 import sys
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from django.conf import settings
 from django.db import connection
 
@@ -69,3 +71,15 @@ def celery_worker(tmp_path: Path, env: dict[str, str], *, pool: str = "solo", ar
     finally:
         app.conf.task_default_queue, app.conf.task_always_eager = previous
         stop(process)
+
+
+def wait_for(what: str, check, log_path: Path, *, seconds: float = 90):
+    """Poll check() until it returns something true (returned), or fail after `seconds` with the
+    worker's log: a worker test waits for what another process does."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    pytest.fail(f"{what} did not happen within {seconds} s; worker log:\n{log_path.read_text()[-4000:]}")

@@ -13,7 +13,21 @@ from healthpm.dossier.models import Dossier
 from healthpm.dossier.services import dossier_export
 from healthpm.gates.models import Gate, GateDecision
 from healthpm.gates.services import gate_decide, gate_submit
-from tests.factories import PASSWORD, InitiativeFactory, add_link, approved_gate, evidence_gate, fresh
+from tests.factories import (PASSWORD, InitiativeFactory, add_link, approved_gate, evidence_gate, fill_gate, fresh,
+                             gate_of)
+
+
+def signed_with_inventory(owner, officer, rows, *, checklist_version: int = 1):
+    """An approved, signed initiative whose input inventory is `rows` (checklist v2 adds the
+    model card, attached like a long inventory)."""
+    initiative = InitiativeFactory(owner=owner, checklist_version=checklist_version)
+    fill_gate(gate_of(initiative, "auditable-inputs"), owner, data={"inputs": rows})
+    for gate in Gate.objects.filter(initiative=initiative).order_by("order"):
+        approved_gate(initiative, owner, officer, gate.key)
+    initiative.refresh_from_db()
+    initiative_sign(initiative=initiative, by=officer, password=PASSWORD, meaning="approved", statement="")
+    initiative.refresh_from_db()
+    return initiative
 
 
 def approved_with_history(owner, officer):

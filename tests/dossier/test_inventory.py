@@ -13,14 +13,12 @@ import io
 import pytest
 from django.core.management import call_command
 
-from healthpm.approvals.services import initiative_sign
 from healthpm.dossier.tables import FULL_TABLE_MAX_ROWS, fixed_widths, gate_tables
-from healthpm.gates.models import Gate
 from healthpm.gates.report import gate_report
 from healthpm.gates.tables import declared_tables, table_sheet
-from tests.factories import PASSWORD, InitiativeFactory, approved_gate, context, fill_gate, fresh, gate_of
+from tests.factories import InitiativeFactory, context, fill_gate, fresh, gate_of
 
-from .helpers import associated_files, export, pdfdetach, pdfsig, pdftotext, reader, squeezed
+from .helpers import associated_files, export, pdfdetach, pdfsig, pdftotext, reader, signed_with_inventory, squeezed
 
 pytestmark = pytest.mark.django_db
 
@@ -42,17 +40,6 @@ def inventory(size: int) -> list[dict]:
                      "notes": "" if i % 4 else f"Naïve “mean”, µmol/L, \"{i}\"\nsecond line"})
     return rows
 
-
-def signed_with_inventory(owner, officer, rows):
-    """An approved, signed v1 initiative whose input inventory is `rows`."""
-    initiative = InitiativeFactory(owner=owner, checklist_version=1)
-    fill_gate(gate_of(initiative, KEY), owner, data={"inputs": rows})
-    for gate in Gate.objects.filter(initiative=initiative).order_by("order"):
-        approved_gate(initiative, owner, officer, gate.key)
-    initiative.refresh_from_db()
-    initiative_sign(initiative=initiative, by=officer, password=PASSWORD, meaning="approved", statement="")
-    initiative.refresh_from_db()
-    return initiative
 
 
 def embedded_by_pyhanko(data: bytes) -> dict[str, bytes]:

@@ -14,14 +14,12 @@ import pikepdf
 import pytest
 from lxml import etree
 
-from healthpm.approvals.services import initiative_sign
 from healthpm.dossier import model_card, render
 from healthpm.dossier.services import dossier_verify
 from healthpm.dossier.tables import FULL_TABLE_MAX_ROWS
-from healthpm.gates.models import Gate
-from tests.factories import PASSWORD, InitiativeFactory, approved_gate, fill_gate, gate_of, ready_initiative
+from tests.factories import ready_initiative
 
-from .helpers import _poppler, export, pdfdetach, pdfsig
+from .helpers import _poppler, export, pdfdetach, pdfsig, signed_with_inventory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,17 +29,10 @@ HEADINGS = {f"/H{n}": n for n in range(1, 7)}
 def signed_v2_with_long_inventory(owner, officer):
     """A signed checklist-v2 initiative (model card attached) whose input inventory is one row past
     what the dossier prints (attached as CSV)."""
-    initiative = InitiativeFactory(owner=owner, checklist_version=2)
     rows = [{"name": f"feature_{i:04d}", "source_system": "EHR" if i % 3 else "LIS",
              "source_field": f"FLOWSHEET.VALUE_{i:04d}", "timestamped": True, "available_at_prediction": True,
              "contains_phi": i % 2 == 0, "justification": "", "notes": ""} for i in range(FULL_TABLE_MAX_ROWS + 1)]
-    fill_gate(gate_of(initiative, "auditable-inputs"), owner, data={"inputs": rows})
-    for gate in Gate.objects.filter(initiative=initiative).order_by("order"):
-        approved_gate(initiative, owner, officer, gate.key)
-    initiative.refresh_from_db()
-    initiative_sign(initiative=initiative, by=officer, password=PASSWORD, meaning="approved", statement="")
-    initiative.refresh_from_db()
-    return initiative
+    return signed_with_inventory(owner, officer, rows, checklist_version=2)
 
 
 def first_revision(data: bytes) -> bytes:

@@ -9,7 +9,6 @@ worker) SIGKILL the worker's child process at a chosen point of the render
 import hashlib
 import os
 import signal
-import time
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
@@ -25,12 +24,11 @@ from healthpm.dossier import render, services, tasks
 from healthpm.dossier.models import Dossier, stored_name
 from healthpm.dossier.services import dossier_request
 from tests.factories import InitiativeFactory, signed_initiative
-from tests.worker import celery_worker
+from tests.worker import celery_worker, wait_for
 
 from .conftest import PASSPHRASE
 from .helpers import pdfsig
 
-WAIT_SECONDS = 90
 
 
 def stored_files() -> list[Path]:
@@ -188,14 +186,6 @@ def prefork_worker(tmp_path: Path, signing_cert: Path, stage: str):
         yield hold_dir, worker_tmp, log_path
 
 
-def wait_for(what: str, check, log_path: Path):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    pytest.fail(f"{what} did not happen within {WAIT_SECONDS} s; worker log:\n{log_path.read_text()[-4000:]}")
 
 
 def held(hold_dir: Path, stage: str, *, other_than: int | None = None) -> int | None:

@@ -23,7 +23,7 @@ from healthpm.gates.services import gate_submit
 from healthpm.notifications import tasks
 from healthpm.notifications.models import Notification
 from tests.factories import InitiativeFactory, evidence_gate, gate_of
-from tests.worker import celery_worker
+from tests.worker import celery_worker, wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -33,20 +33,11 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),  # the worker must see committed rows
 ]
 
-WAIT_SECONDS = 90
 LEASE_SECONDS = 15  # short, so the test waits seconds, not the production default's minutes
 SITE = "https://healthpm.test-hospital.example"
 SEPARATOR = "-" * 79  # the file backend ends each message with this line
 
 
-def wait_for(what: str, check, log_path: Path):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    pytest.fail(f"{what} did not happen within {WAIT_SECONDS} s; worker log:\n{log_path.read_text()[-4000:]}")
 
 
 def messages_in(mail_dir: Path) -> list[email.message.EmailMessage]:
