@@ -148,6 +148,10 @@ def retry_now(deliveries, *, by) -> int:
     return count
 
 
+# What the attempt log says of a run whose lease expired without an answer recorded.
+DEAD_RUN = "The worker sending it stopped before recording an answer (its lease expired)."
+
+
 def due() -> QuerySet:
     now = timezone.now()
     return WebhookDelivery.objects.filter(
@@ -160,13 +164,29 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
     """Take the row's lease, or None when it is not due, done, or another run holds it.
 
     The row lock is skip_locked: two runs racing never wait on each other, the loser returns.
+    A lease that expired was held by a run that died before recording its answer (a worker
+    killed mid-send): that counts as an attempt, so a delivery that kills its worker every time
+    is given up after the backoff's attempts instead of being retried once per lease for ever.
     """
     with transaction.atomic():
         row = due().select_for_update(skip_locked=True).filter(pk=delivery_id).first()
         if row is None:
             return None
-        row.claimed_at = timezone.now()
-        row.save(update_fields=["claimed_at"])
+        now = timezone.now()
+        fields = ["claimed_at"]
+        if row.claimed_at is not None:
+            row.attempts += 1
+            row.attempt_log = [*row.attempt_log, {"at": now.isoformat(), "status": None, "retry_at": None,
+                                                  "error": DEAD_RUN}][-20:]
+            fields += ["attempts", "attempt_log"]
+            if row.attempts > len(BACKOFF):
+                row.claimed_at, row.given_up_at, row.next_attempt_at = None, now, None
+                row.last_error = DEAD_RUN
+                row.save(update_fields=[*fields, "given_up_at", "next_attempt_at", "last_error"])
+                log.warning("webhook delivery %s given up: %s (%s attempts)", row.pk, DEAD_RUN, row.attempts)
+                return None
+        row.claimed_at = now
+        row.save(update_fields=fields)
     return row
 
 

@@ -168,3 +168,24 @@ def test_the_sweeper_runs_every_minute(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["send-due-webhooks"]
     assert entry["schedule"] == 60.0
     assert entry["task"] == send_due_webhooks.name and entry["task"] in current_app.tasks
+
+
+def test_a_delivery_whose_worker_dies_every_time_is_given_up_not_retried_for_ever(receiver, make_endpoint):
+    """Each expired lease is a run that died before recording its answer: it counts as an attempt."""
+    box = receiver(200)
+    make_endpoint(box.url, ["webhook.test"])
+    with transaction.atomic():  # nothing queued: the row waits
+        delivery, = services.emit("webhook.test", {})
+    expired = timezone.now() - services.lease() - timedelta(seconds=1)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(claimed_at=expired)  # the first run died
+    for _ in range(len(services.BACKOFF)):  # each takeover dies too
+        assert services._claim(delivery.pk) is not None
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(claimed_at=expired)
+
+    assert services.deliver(delivery.pk) is None and box.received == []
+    delivery.refresh_from_db()
+    assert delivery.attempts == len(services.BACKOFF) + 1 and delivery.given_up_at is not None
+    assert delivery.claimed_at is None and delivery.last_error == services.DEAD_RUN
+    assert [e["error"] for e in delivery.attempt_log] == [services.DEAD_RUN] * (len(services.BACKOFF) + 1)
+    make_due(delivery)
+    assert send_due_webhooks() == 0 and box.received == []
