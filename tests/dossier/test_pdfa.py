@@ -178,6 +178,13 @@ def test_a_draft_is_pdfa_3a_and_tagged_too(pm, compliance, signing_cert):
     assert "does not contain any signatures" in pdfsig(data)
     assert_archival(data)
     assert_accessible(data)
+    # Its thousands of objects sit in object streams of at most 100 (render._small_object_streams):
+    # pyHanko reads an object by scanning its whole stream, so one stream made checking a B-LTA
+    # signature, which reads every object, quadratic (105 s for the demo's dossier).
+    with pikepdf.open(BytesIO(data)) as pdf:
+        streams = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream) and obj.get("/Type") == "/ObjStm"]
+        assert len(pdf.objects) > 1000 and len(streams) > 10
+        assert max(int(obj.N) for obj in streams) <= 100
 
 
 # --- the renderer refuses what a screen reader could not read ---------------------------------------
