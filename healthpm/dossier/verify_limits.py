@@ -28,10 +28,10 @@ Why not one event at the first repeat, or an event per N repeats? The count is o
 when the window closes; an event per N leaves the remainder unwritten. Why not a table? The
 counts are transient and per process in the demo; an append-only trail plus a cache keeps the
 schema unchanged. What can still be lost is said out loud rather than silently: a window whose
-counter the cache evicted before the flush is written with `"count": null, "lost": true`; a repeat that cannot register its window (the index's lock
-stayed taken) is written as its own `dossier_verified`. Only
-losing the cache's index of open windows itself (a Redis restart without persistence) loses
-repeat counts, never a first verification.
+counter the cache evicted before the flush is written with `"count": null, "lost": true`; a
+repeat that cannot register its window (the index's lock stayed taken) is written as its own
+`dossier_verified`. Only losing the cache's index of open windows itself (a Redis restart
+without persistence) loses repeat counts, never a first verification.
 """
 
 import time
