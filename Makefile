@@ -22,7 +22,7 @@ install: $(STAMP)
 # on purpose so a developer's shell cannot point the demo at a production database.
 run: install
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py migrate --noinput
-	# The certificate before the data: seed_demo ends by signing an audit checkpoint with it.
+	# The certificate before the data: seed_demo signs a dossier and an audit checkpoint with it.
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py make_signing_cert --if-missing
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py seed_demo
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py runserver 127.0.0.1:8000
