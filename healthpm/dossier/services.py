@@ -115,8 +115,13 @@ MAX_ATTEMPTS = 3
 
 
 # Pending rows are claimed outright; running ones only from a dead run (healthpm/core/claims.py).
-_CLAIMS = claims.Claimable(free=Q(state=Dossier.State.PENDING), held=Q(state=Dossier.State.RUNNING),
-                           max_attempts=MAX_ATTEMPTS, token_field="claim", at_field="started_at")
+CLAIMS = claims.Claimable(free=Q(state=Dossier.State.PENDING), held=Q(state=Dossier.State.RUNNING),
+                          max_attempts=MAX_ATTEMPTS, token_field="claim", at_field="started_at")
+
+
+def claim_lease() -> timedelta:
+    """A run holding a row longer than the hard time limit is dead: the limit would have killed it."""
+    return timedelta(seconds=settings.HEALTHPM_DOSSIER_TIME_LIMIT)
 
 
 def _claim(dossier_id: int, *, take_over: bool = False) -> str | None:
@@ -131,8 +136,7 @@ def _claim(dossier_id: int, *, take_over: bool = False) -> str | None:
     3. A row taken over MAX_ATTEMPTS times is marked failed instead.
     """
     claimed = claims.claim(
-        Dossier.objects.select_related("initiative"), dossier_id, _CLAIMS,
-        lease=timedelta(seconds=settings.HEALTHPM_DOSSIER_TIME_LIMIT), take_over=take_over,
+        Dossier.objects.select_related("initiative"), dossier_id, CLAIMS, lease=claim_lease(), take_over=take_over,
         exhausted=_give_up, state=Dossier.State.RUNNING, error="",
     )
     if claimed is None:

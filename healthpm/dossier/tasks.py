@@ -5,8 +5,10 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from healthpm.core import claims
+
 from .models import Dossier
-from .services import dossier_generate
+from .services import CLAIMS, claim_lease, dossier_generate
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, time_limit=settings.HEALTHPM_DOSSIER_TIME_LIMIT,
@@ -29,9 +31,8 @@ def render_pending_dossiers(min_age_seconds: int = 60, limit: int = 20) -> int:
     and take over runs older than the hard time limit, whose worker died with its message lost."""
     now = timezone.now()
     cutoff = now - timedelta(seconds=min_age_seconds)
-    dead = now - timedelta(seconds=settings.HEALTHPM_DOSSIER_TIME_LIMIT)
     pending = Dossier.objects.filter(
-        Q(state=Dossier.State.PENDING, created_at__lt=cutoff) | Q(state=Dossier.State.RUNNING, started_at__lt=dead)
+        Q(CLAIMS.free, created_at__lt=cutoff) | claims.lease_expired(CLAIMS, claim_lease(), now=now)
     ).order_by("pk")
     rendered = 0
     for pk in list(pending.values_list("pk", flat=True)[:limit]):
